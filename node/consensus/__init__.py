@@ -1,0 +1,1 @@
+"""Chain-exact numpy Yuma consensus and the emission split."""

@@ -1,0 +1,1 @@
+"""Substrate base-16 Patricia-Merkle trie: state roots, read proofs and their verification."""

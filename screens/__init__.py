@@ -1,0 +1,1 @@
+"""Textual screens and widgets; they talk to tao_wallet services only."""

@@ -1,0 +1,20 @@
+"""Command-line entry point. Heavy imports (Textual, substrate-interface) stay inside commands."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """tao-wallet: a terminal wallet and staking manager for Bittensor."""
+    if ctx.invoked_subcommand is None:
+        from tao_wallet.app import TaoWalletApp
+
+        TaoWalletApp().run()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

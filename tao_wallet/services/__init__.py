@@ -1,0 +1,1 @@
+"""Application services: combine keystore (signing) and node (chain access). No Textual."""
