@@ -1,1 +1,30 @@
-"""Substrate base-16 Patricia-Merkle trie: state roots, read proofs and their verification."""
+"""Substrate base-16 Patricia-Merkle trie: state roots, read proofs and their verification.
+
+Faithful to paritytech's trie-db / sp-trie ``LayoutV1`` (state version 1): no extension nodes,
+partial keys in leaves and branches, values of 33 bytes or more stored as separate value nodes,
+children inline when their encoding is shorter than 32 bytes, BLAKE2-256 hashing.
+"""
+
+from __future__ import annotations
+
+from node.trie.errors import InvalidProofError, MissingNodeError, TrieError
+from node.trie.hashing import EMPTY_ROOT, blake2_256
+from node.trie.proof import verify_read_proof
+from node.trie.root import ordered_trie_root, trie_root
+from node.trie.store import MemoryNodeStore, NodeStore, SqliteNodeStore
+from node.trie.trie import Trie
+
+__all__ = [
+    "EMPTY_ROOT",
+    "InvalidProofError",
+    "MemoryNodeStore",
+    "MissingNodeError",
+    "NodeStore",
+    "SqliteNodeStore",
+    "Trie",
+    "TrieError",
+    "blake2_256",
+    "ordered_trie_root",
+    "trie_root",
+    "verify_read_proof",
+]

@@ -1,0 +1,332 @@
+"""The mutable, incrementally hashed Substrate trie used for the localnet state root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from node.trie.codec import (
+    HASH_LEN,
+    HEX_NIBBLES,
+    NIBBLE_INDEX,
+    ChildSlot,
+    HashedValue,
+    Node,
+    NodeDecodeError,
+    decode_node,
+    encode_branch,
+    encode_leaf,
+)
+from node.trie.errors import MissingNodeError, TrieError
+from node.trie.hashing import EMPTY_ROOT, blake2_256
+from node.trie.proof import generate_proof
+from node.trie.store import NodeStore
+
+__all__ = ["Trie", "value_threshold"]
+
+
+def value_threshold(state_version: int) -> int | None:
+    """Return the value-node threshold of a state version (None: values always inline)."""
+    if state_version == 1:
+        return 33
+    if state_version == 0:
+        return None
+    raise ValueError(f"unknown state version {state_version}")
+
+
+class Trie:
+    """A base-16 Patricia-Merkle trie (Substrate LayoutV1 by default) over a :class:`NodeStore`.
+
+    Nodes are loaded lazily from the store and kept in memory; each caches its reference (hash or
+    inline encoding) so :meth:`commit` re-encodes only the nodes on paths changed since the last
+    commit. Changes are invisible to the store and to :attr:`root` until committed.
+
+    Attributes:
+        root: the root hash as of the last commit (or the root the trie was opened at).
+    """
+
+    def __init__(self, store: NodeStore, root: bytes = EMPTY_ROOT, *, state_version: int = 1) -> None:
+        """Open the trie at ``root``.
+
+        Raises:
+            MissingNodeError: if the root node is not in the store.
+        """
+        self._store = store
+        self._threshold = value_threshold(state_version)
+        self.root = root
+        self._root: Node | None = None if root == EMPTY_ROOT else self._load(root)
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _load(self, node_hash: bytes) -> Node:
+        data = self._store.get(node_hash)
+        if data is None:
+            raise MissingNodeError(node_hash)
+        try:
+            node = decode_node(data)
+        except NodeDecodeError as exc:
+            raise TrieError(f"corrupt trie node 0x{node_hash.hex()}: {exc}") from None
+        if node is None:
+            raise TrieError(f"empty node stored under non-empty hash 0x{node_hash.hex()}")
+        # Only a root can be hashed while shorter than a hash; it must stay inline as a child.
+        node.ref = node_hash if len(data) >= HASH_LEN else data
+        return node
+
+    def _value(self, value: bytes | HashedValue) -> bytes:
+        if isinstance(value, bytes):
+            return value
+        if value.data is None:
+            data = self._store.get(value.hash)
+            if data is None:
+                raise MissingNodeError(value.hash, "value node")
+            value.data = data
+        return value.data
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, key: bytes) -> bytes | None:
+        """Return the value stored under ``key`` (including uncommitted changes), or None."""
+        node = self._root
+        if node is None:
+            return None
+        k = key.hex()
+        pos = 0
+        while True:
+            p = node.partial
+            if not k.startswith(p, pos):
+                return None
+            pos += len(p)
+            if pos == len(k):
+                return None if node.value is None else self._value(node.value)
+            children = node.children
+            if children is None:
+                return None
+            idx = NIBBLE_INDEX[k[pos]]
+            child = children[idx]
+            if child is None:
+                return None
+            if isinstance(child, bytes):
+                child = children[idx] = self._load(child)
+            node = child
+            pos += 1
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def set(self, key: bytes, value: bytes) -> None:
+        """Insert or replace ``key``'s value (an empty value is a present, empty value)."""
+        k = key.hex()
+        n = len(k)
+        node = self._root
+        if node is None:
+            self._root = Node(k, value, None)
+            return
+        path: list[Node] = []
+        parent: list[ChildSlot] | None = None
+        parent_idx = 0
+        pos = 0
+        while True:
+            p = node.partial
+            if k.startswith(p, pos):
+                pos += len(p)
+                if pos == n:
+                    old = node.value
+                    if old == value or (isinstance(old, HashedValue) and old.data == value):
+                        return
+                    node.value = value
+                    path.append(node)
+                    break
+                children = node.children
+                if children is None:
+                    children = node.children = [None] * 16
+                path.append(node)
+                idx = NIBBLE_INDEX[k[pos]]
+                child = children[idx]
+                if child is None:
+                    children[idx] = Node(k[pos + 1 :], value, None)
+                    break
+                if isinstance(child, bytes):
+                    child = children[idx] = self._load(child)
+                parent, parent_idx = children, idx
+                node = child
+                pos += 1
+                continue
+            # The key leaves this node's partial: split it under a new branch.
+            c = _common_prefix_len(p, k, pos)
+            branch = Node(p[:c], None, [None] * 16)
+            assert branch.children is not None
+            node.partial = p[c + 1 :]
+            node.ref = None
+            branch.children[NIBBLE_INDEX[p[c]]] = node
+            if pos + c == n:
+                branch.value = value
+            else:
+                branch.children[NIBBLE_INDEX[k[pos + c]]] = Node(k[pos + c + 1 :], value, None)
+            if parent is None:
+                self._root = branch
+            else:
+                parent[parent_idx] = branch
+            break
+        for dirty in path:
+            dirty.ref = None
+
+    def delete(self, key: bytes) -> None:
+        """Remove ``key`` if present, restoring the canonical shape of the trie."""
+        node = self._root
+        if node is None:
+            return
+        k = key.hex()
+        n = len(k)
+        path: list[tuple[Node, int]] = []  # ancestors and the child index taken from each
+        pos = 0
+        while True:
+            p = node.partial
+            if not k.startswith(p, pos):
+                return
+            pos += len(p)
+            if pos == n:
+                break
+            children = node.children
+            if children is None:
+                return
+            idx = NIBBLE_INDEX[k[pos]]
+            child = children[idx]
+            if child is None:
+                return
+            if isinstance(child, bytes):
+                child = children[idx] = self._load(child)
+            path.append((node, idx))
+            node = child
+            pos += 1
+        if node.value is None:
+            return
+        node.value = None
+        replacement = self._normalize(node)
+        # Walk back up: attach the replacement, re-normalize ancestors that lost a child.
+        while path:
+            parent, idx = path.pop()
+            assert parent.children is not None
+            parent.children[idx] = replacement
+            parent.ref = None
+            if replacement is not None:
+                for ancestor, _ in path:
+                    ancestor.ref = None
+                return
+            replacement = self._normalize(parent)
+            if replacement is parent:
+                for ancestor, _ in path:
+                    ancestor.ref = None
+                return
+        self._root = replacement
+
+    def _normalize(self, node: Node) -> Node | None:
+        """Return the canonical form of a node whose value or children just changed."""
+        node.ref = None
+        children = node.children
+        if children is None:
+            return None if node.value is None else node
+        only = -1
+        count = 0
+        for i, child in enumerate(children):
+            if child is not None:
+                count += 1
+                only = i
+                if count > 1:
+                    return node
+        if count == 0:
+            if node.value is None:
+                return None
+            node.children = None
+            return node
+        if node.value is not None:
+            return node
+        child = children[only]
+        if isinstance(child, bytes):
+            child = self._load(child)
+        assert child is not None
+        child.partial = node.partial + HEX_NIBBLES[only] + child.partial
+        child.ref = None
+        return child
+
+    # -- commit --------------------------------------------------------------------------------
+
+    def commit(self) -> bytes:
+        """Hash the changed nodes, write them (and new value nodes) to the store, return the root.
+
+        Only nodes on paths touched since the previous commit are re-encoded.
+        """
+        root = self._root
+        if root is None:
+            self.root = EMPTY_ROOT
+            return EMPTY_ROOT
+        if root.ref is not None and len(root.ref) == HASH_LEN:
+            self.root = root.ref
+            return root.ref
+        new_nodes: dict[bytes, bytes] = {}
+        ref = self._commit_node(root, new_nodes)
+        if len(ref) == HASH_LEN:
+            root_hash = ref
+        else:
+            root_hash = blake2_256(ref)
+            new_nodes[root_hash] = ref
+        self._store.put_many(new_nodes)
+        self.root = root_hash
+        return root_hash
+
+    def _commit_node(self, node: Node, out: dict[bytes, bytes]) -> bytes:
+        ref = node.ref
+        if ref is not None:
+            return ref
+        value = node.value
+        hashed = False
+        if isinstance(value, HashedValue):
+            value_part: bytes | None = value.hash
+            hashed = True
+        elif value is not None and self._threshold is not None and len(value) >= self._threshold:
+            value_hash = blake2_256(value)
+            out[value_hash] = value
+            node.value = HashedValue(value_hash, value)
+            value_part = value_hash
+            hashed = True
+        else:
+            value_part = value
+        children = node.children
+        if children is None:
+            assert value_part is not None
+            enc = encode_leaf(node.partial, value_part, hashed)
+        else:
+            refs: list[bytes | None] = []
+            for child in children:
+                if child is None or isinstance(child, bytes):
+                    refs.append(child)
+                else:
+                    refs.append(self._commit_node(child, out))
+            enc = encode_branch(node.partial, value_part, hashed, refs)
+        if len(enc) >= HASH_LEN:
+            node_hash = blake2_256(enc)
+            out[node_hash] = enc
+            node.ref = node_hash
+            return node_hash
+        node.ref = enc
+        return enc
+
+    # -- proofs --------------------------------------------------------------------------------
+
+    def prove(self, keys: Iterable[bytes], root: bytes | None = None) -> list[bytes]:
+        """Return the encoded nodes (and value nodes) proving each key's value or absence.
+
+        Args:
+            keys: storage keys to prove.
+            root: any root whose nodes are in the store; defaults to the last committed root.
+
+        Raises:
+            MissingNodeError: if the store lacks a node on one of the paths.
+        """
+        return generate_proof(self._store, self.root if root is None else root, keys)
+
+
+def _common_prefix_len(p: str, k: str, pos: int) -> int:
+    """Length of the common prefix of ``p`` and ``k[pos:]`` (known to be shorter than ``p``)."""
+    c = 0
+    limit = min(len(p), len(k) - pos)
+    while c < limit and p[c] == k[pos + c]:
+        c += 1
+    return c
