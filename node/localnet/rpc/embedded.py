@@ -1,0 +1,144 @@
+"""Run the localnet in-process: in the foreground (CLI) or on a background thread (app, tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from node.localnet.rpc.port import ChainLike
+from node.localnet.rpc.server import LocalnetServer, ServerConfig
+
+logger = logging.getLogger(__name__)
+
+
+def chain_factory(
+    db_path: Path | None, *, finality_lag: int = 0, keep_blocks: int | None = None
+) -> Callable[[], ChainLike]:
+    """A factory for the real chain (None db_path = throwaway); it runs on the server's chain thread."""
+
+    def build() -> ChainLike:
+        chain_class = importlib.import_module("node.localnet.chain").Chain
+
+        if db_path is not None:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        chain: ChainLike = chain_class(db_path, finality_lag=finality_lag, keep_blocks=keep_blocks)
+        return chain
+
+    return build
+
+
+@dataclass
+class LocalnetHandle:
+    """A localnet running on a background thread. Call `stop()` when done (idempotent)."""
+
+    url: str
+    port: int
+    server: LocalnetServer
+    _loop: asyncio.AbstractEventLoop
+    _stop: asyncio.Event
+    _thread: threading.Thread
+
+    @property
+    def chain(self) -> ChainLike:
+        """The chain behind the server (its methods are thread-safe)."""
+        assert self.server.chain is not None, "localnet is stopped"
+        return self.server.chain
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the server and close the chain; returns once the thread has finished."""
+        if self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise TimeoutError("localnet did not stop in time")
+
+
+def start_localnet(
+    db_path: Path | None = None,
+    *,
+    config: ServerConfig | None = None,
+    finality_lag: int = 0,
+    keep_blocks: int | None = None,
+    factory: Callable[[], ChainLike] | None = None,
+    startup_timeout: float = 60.0,
+) -> LocalnetHandle:
+    """Start a localnet server on a daemon thread and return once it accepts connections.
+
+    Args:
+        db_path: SQLite chain database; None for a throwaway chain.
+        config: host/port/sealing; ServerConfig(port=0) picks a free port.
+        finality_lag: finalized head trails the best head by this many blocks.
+        keep_blocks: state pruning window (None keeps all history).
+        factory: build a different chain (tests); overrides db_path/finality_lag/keep_blocks.
+        startup_timeout: seconds to wait for the chain to open and the socket to listen.
+
+    Raises:
+        Exception: whatever prevented startup (e.g. the port is taken), re-raised here.
+    """
+    build = factory or chain_factory(db_path, finality_lag=finality_lag, keep_blocks=keep_blocks)
+    server = LocalnetServer(build, config)
+    ready = threading.Event()
+    box: dict[str, object] = {}
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        box["loop"], box["stop"] = asyncio.get_running_loop(), stop
+        try:
+            await server.start()
+        except BaseException as exc:
+            box["error"] = exc
+            ready.set()
+            return
+        ready.set()
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), name="localnet", daemon=True)
+    thread.start()
+    if not ready.wait(startup_timeout):
+        raise TimeoutError("localnet did not start in time")
+    error = box.get("error")
+    if isinstance(error, BaseException):
+        thread.join(5)
+        raise error
+    loop = box["loop"]
+    stop = box["stop"]
+    assert isinstance(loop, asyncio.AbstractEventLoop) and isinstance(stop, asyncio.Event)
+    return LocalnetHandle(server.url, server.port, server, loop, stop, thread)
+
+
+def run_foreground(
+    db_path: Path | None,
+    *,
+    config: ServerConfig,
+    finality_lag: int = 0,
+    on_ready: Callable[[LocalnetServer], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM (Ctrl-C), then shut down cleanly (chain closed, SQLite flushed)."""
+
+    async def main() -> None:
+        server = LocalnetServer(chain_factory(db_path, finality_lag=finality_lag), config)
+        await server.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        if on_ready is not None:
+            on_ready(server)
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+
+    asyncio.run(main())

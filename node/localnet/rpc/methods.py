@@ -1,0 +1,505 @@
+"""The JSON-RPC methods the localnet serves, mapped onto the `Chain` facade.
+
+Handlers return the JSON `result`; they raise `RpcError` for client mistakes. Chain calls are synchronous
+and run through `run` (a single worker thread), so the event loop never blocks on them. Subscription
+handlers register a buffered subscription and queue its activation to run right after the response with
+its id has been queued (see subscriptions.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from node.localnet.rpc import params as p
+from node.localnet.rpc.errors import (
+    INTERNAL_ERROR,
+    STATE_CLIENT_ERROR,
+    STATE_INVALID_COUNT,
+    RpcError,
+    invalid_params,
+    unknown_block,
+)
+from node.localnet.rpc.port import ChainLike
+from node.localnet.rpc.producer import BlockProducer
+from node.localnet.rpc.subscriptions import Subscription, SubscriptionHub
+
+logger = logging.getLogger(__name__)
+
+NODE_NAME = "tao-wallet-localnet"
+NODE_VERSION = "0.1.0"
+#: Substrate's cap on state_getKeysPaged's count.
+KEYS_PAGED_MAX = 1000
+#: state_getKeys (deprecated, unbounded in Substrate) stops here instead of exhausting memory.
+GET_KEYS_MAX = 100_000
+#: dev_newBlock's upper bound per call.
+NEW_BLOCK_MAX = 100_000
+
+Deferred = list[Callable[[], None]]
+Send = Callable[[dict[str, Any]], None]
+Handler = Callable[[Any, Any, Deferred], Awaitable[Any]]
+
+
+def hx(data: bytes) -> str:
+    """0x-prefixed lowercase hex, Substrate's encoding of bytes and hashes."""
+    return "0x" + data.hex()
+
+
+def chain_error(exc: BaseException) -> RpcError:
+    """Map an exception raised by the chain to the RPC error the client sees."""
+    if isinstance(exc, RpcError):
+        return exc
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "message", None)
+    if isinstance(code, int) and not isinstance(code, bool) and isinstance(message, str):
+        return RpcError(code, message, getattr(exc, "data", None))  # e.g. InvalidTransaction (1010 ...)
+    logger.exception("chain call failed", exc_info=exc)
+    return RpcError(INTERNAL_ERROR, "Internal error", f"{type(exc).__name__}: {exc}")
+
+
+class RpcMethods:
+    """Method table plus the handlers; one instance per server."""
+
+    def __init__(
+        self,
+        chain: ChainLike,
+        run: Callable[[Callable[[], Any]], Awaitable[Any]],
+        hub: SubscriptionHub,
+        producer: BlockProducer,
+    ) -> None:
+        self.chain = chain
+        self._run = run
+        self.hub = hub
+        self.producer = producer
+        self._metadata_hex: str | None = None
+        self.table: dict[str, Handler] = {}
+        self._register()
+
+    async def call(self, conn: Any, method: str, params: Any, deferred: Deferred) -> Any:
+        """Run one method; raises RpcError (never anything else)."""
+        handler = self.table.get(method)
+        if handler is None:
+            raise RpcError(-32601, "Method not found", method)
+        try:
+            return await handler(conn, params, deferred)
+        except RpcError:
+            raise
+        except Exception as exc:
+            raise chain_error(exc) from exc
+
+    async def run(self, fn: Callable[[], Any]) -> Any:
+        """Run a synchronous chain call on the chain thread, mapping its errors."""
+        try:
+            return await self._run(fn)
+        except RpcError:
+            raise
+        except Exception as exc:
+            raise chain_error(exc) from exc
+
+    # ---- helpers run on the chain thread ----
+
+    def _resolve(self, at: bytes | None) -> bytes:
+        """The block hash to read at: `at` if known, else the best block."""
+        if at is None:
+            return self.chain.best_hash
+        if self.chain.header(at) is None:
+            raise unknown_block(at)
+        return at
+
+    # ---- registration ----
+
+    def _register(self) -> None:
+        t = self.table
+        t["rpc_methods"] = self._rpc_methods
+        for name, fn in {
+            "system_name": lambda: NODE_NAME,
+            "system_version": lambda: NODE_VERSION,
+            "system_chain": lambda: self.chain.chain_name,
+            "system_chainType": lambda: "Development",
+            "system_properties": lambda: self.chain.properties,
+            "system_health": lambda: {"peers": 0, "isSyncing": False, "shouldHavePeers": False},
+            "system_peers": lambda: [],
+            "system_nodeRoles": lambda: ["Authority"],
+            "system_localListenAddresses": lambda: [],
+        }.items():
+            t[name] = self._constant(fn)
+        t["system_syncState"] = self._sync_state
+        t["system_accountNextIndex"] = self._account_next_index
+        t["chain_getBlockHash"] = t["chain_getHead"] = self._get_block_hash
+        t["chain_getHeader"] = self._get_header
+        t["chain_getBlock"] = self._get_block
+        t["chain_getFinalizedHead"] = t["chain_getFinalisedHead"] = self._get_finalized_head
+        t["state_getMetadata"] = self._get_metadata
+        t["state_getRuntimeVersion"] = t["chain_getRuntimeVersion"] = self._get_runtime_version
+        t["state_getStorage"] = t["state_getStorageAt"] = self._get_storage
+        t["state_getStorageHash"] = t["state_getStorageHashAt"] = self._get_storage_hash
+        t["state_getStorageSize"] = t["state_getStorageSizeAt"] = self._get_storage_size
+        t["state_queryStorageAt"] = self._query_storage_at
+        t["state_getKeys"] = self._get_keys
+        t["state_getKeysPaged"] = t["state_getKeysPagedAt"] = self._get_keys_paged
+        t["state_getReadProof"] = self._get_read_proof
+        t["state_call"] = t["state_callAt"] = self._state_call
+        t["author_submitExtrinsic"] = self._submit
+        t["author_submitAndWatchExtrinsic"] = self._submit_and_watch
+        t["author_unwatchExtrinsic"] = self._unsubscriber("extrinsic")
+        t["author_pendingExtrinsics"] = self._pending
+        t["payment_queryInfo"] = self._query_info
+        t["dev_newBlock"] = self._new_block
+        heads = {
+            "newHead": (["chain_subscribeNewHeads", "chain_subscribeNewHead", "subscribe_newHead"],
+                        ["chain_unsubscribeNewHeads", "chain_unsubscribeNewHead", "unsubscribe_newHead"]),
+            "finalizedHead": (["chain_subscribeFinalizedHeads", "chain_subscribeFinalisedHeads"],
+                              ["chain_unsubscribeFinalizedHeads", "chain_unsubscribeFinalisedHeads"]),
+            "allHead": (["chain_subscribeAllHeads"], ["chain_unsubscribeAllHeads"]),
+        }
+        for kind, (subs, unsubs) in heads.items():
+            for name in subs:
+                t[name] = self._head_subscriber(kind)
+            for name in unsubs:
+                t[name] = self._unsubscriber(kind)
+        t["state_subscribeRuntimeVersion"] = t["chain_subscribeRuntimeVersion"] = self._subscribe_runtime
+        t["state_unsubscribeRuntimeVersion"] = t["chain_unsubscribeRuntimeVersion"] = self._unsubscriber(
+            "runtimeVersion"
+        )
+        t["state_subscribeStorage"] = self._subscribe_storage
+        t["state_unsubscribeStorage"] = self._unsubscriber("storage")
+
+    @staticmethod
+    def _constant(fn: Callable[[], Any]) -> Handler:
+        async def handler(conn: Any, params: Any, deferred: Deferred) -> Any:
+            p.positional(params, [])
+            return fn()
+
+        return handler
+
+    # ---- system / rpc ----
+
+    async def _rpc_methods(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        p.positional(params, [])
+        return {"methods": sorted(self.table)}
+
+    async def _sync_state(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        p.positional(params, [])
+        best = await self.run(lambda: self.chain.best_number)
+        return {"startingBlock": 0, "currentBlock": best, "highestBlock": best}
+
+    async def _account_next_index(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (address,) = p.positional(params, ["accountId"], required=1)
+        account_id = account_id_from(address)
+        return await self.run(lambda: self.chain.account_next_index(account_id))
+
+    # ---- chain ----
+
+    async def _get_block_hash(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (number,) = p.positional(params, ["blockNumber"])
+        if number is None:
+            return hx(await self.run(lambda: self.chain.best_hash))
+        numbers = [p.block_number(n) for n in number] if isinstance(number, list) else [p.block_number(number)]
+
+        def lookup() -> list[str | None]:
+            out: list[str | None] = []
+            for n in numbers:
+                found = self.chain.block_hash(n)
+                out.append(None if found is None else hx(found))
+            return out
+
+        hashes = await self.run(lookup)
+        return hashes if isinstance(number, list) else hashes[0]
+
+    async def _get_header(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (at,) = p.positional(params, ["hash"])
+        wanted = p.block_hash(at)
+
+        def read() -> Any:
+            header = self.chain.header(wanted if wanted is not None else self.chain.best_hash)
+            return None if header is None else header.to_json()
+
+        return await self.run(read)
+
+    async def _get_block(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (at,) = p.positional(params, ["hash"])
+        wanted = p.block_hash(at)
+
+        def read() -> Any:
+            found = self.chain.block(wanted if wanted is not None else self.chain.best_hash)
+            if found is None:
+                return None
+            header, extrinsics = found
+            return {
+                "block": {"header": header.to_json(), "extrinsics": [hx(x) for x in extrinsics]},
+                "justifications": None,
+            }
+
+        return await self.run(read)
+
+    async def _get_finalized_head(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        p.positional(params, [])
+        return hx(await self.run(lambda: self.chain.finalized_hash))
+
+    # ---- state ----
+
+    async def _get_metadata(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (at,) = p.positional(params, ["hash"])
+        wanted = p.block_hash(at)
+        await self.run(lambda: self._resolve(wanted))
+        if self._metadata_hex is None:
+            self._metadata_hex = hx(self.chain.metadata)
+        return self._metadata_hex
+
+    async def _get_runtime_version(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (at,) = p.positional(params, ["hash"])
+        wanted = p.block_hash(at)
+
+        def read() -> Any:
+            self._resolve(wanted)
+            return self.chain.runtime_version()
+
+        return await self.run(read)
+
+    async def _storage_value(self, params: Any) -> bytes | None:
+        key_hex, at = p.positional(params, ["key", "hash"], required=1)
+        key = p.hex_bytes(key_hex, "storage key")
+        wanted = p.block_hash(at)
+        result: bytes | None = await self.run(lambda: self.chain.storage(key, self._resolve(wanted)))
+        return result
+
+    async def _get_storage(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        value = await self._storage_value(params)
+        return None if value is None else hx(value)
+
+    async def _get_storage_hash(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        value = await self._storage_value(params)
+        return None if value is None else hx(hashlib.blake2b(value, digest_size=32).digest())
+
+    async def _get_storage_size(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        value = await self._storage_value(params)
+        return None if value is None else len(value)
+
+    async def _query_storage_at(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        keys_hex, at = p.positional(params, ["keys", "at"], required=1)
+        if not isinstance(keys_hex, list):
+            raise invalid_params("keys: expected an array of hex storage keys")
+        keys = [p.hex_bytes(k, "storage key") for k in keys_hex]
+        wanted = p.block_hash(at)
+
+        def read() -> Any:
+            block = self._resolve(wanted)
+            changes = []
+            for key in keys:
+                value = self.chain.storage(key, block)
+                changes.append([hx(key), None if value is None else hx(value)])
+            return [{"block": hx(block), "changes": changes}]
+
+        return await self.run(read)
+
+    async def _get_keys_paged(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        prefix_hex, count, start_hex, at = p.positional(params, ["prefix", "count", "startKey", "hash"], required=2)
+        prefix = b"" if prefix_hex is None else p.hex_bytes(prefix_hex, "prefix")
+        n = p.count(count, "count", maximum=KEYS_PAGED_MAX, code_on_max=STATE_INVALID_COUNT)
+        start = None if start_hex is None else p.hex_bytes(start_hex, "startKey")
+        wanted = p.block_hash(at)
+        keys: list[bytes] = await self.run(lambda: self.chain.keys_paged(prefix, n, start, self._resolve(wanted)))
+        return [hx(k) for k in keys]
+
+    async def _get_keys(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        prefix_hex, at = p.positional(params, ["prefix", "hash"], required=1)
+        prefix = p.hex_bytes(prefix_hex, "prefix")
+        wanted = p.block_hash(at)
+
+        def read() -> list[str]:
+            block = self._resolve(wanted)
+            out: list[bytes] = []
+            start: bytes | None = None
+            while len(out) < GET_KEYS_MAX:
+                page = self.chain.keys_paged(prefix, KEYS_PAGED_MAX, start, block)
+                out.extend(page)
+                if len(page) < KEYS_PAGED_MAX:
+                    break
+                start = page[-1]
+            return [hx(k) for k in out[:GET_KEYS_MAX]]
+
+        return await self.run(read)
+
+    async def _get_read_proof(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        keys_hex, at = p.positional(params, ["keys", "hash"], required=1)
+        if not isinstance(keys_hex, list):
+            raise invalid_params("keys: expected an array of hex storage keys")
+        keys = [p.hex_bytes(k, "storage key") for k in keys_hex]
+        wanted = p.block_hash(at)
+
+        def read() -> Any:
+            block = self._resolve(wanted)
+            return {"at": hx(block), "proof": [hx(node) for node in self.chain.read_proof(keys, block)]}
+
+        return await self.run(read)
+
+    async def _state_call(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        method, data_hex, at = p.positional(params, ["name", "bytes", "hash"], required=2)
+        if not isinstance(method, str) or not method:
+            raise invalid_params("name: expected a runtime API method name such as Core_version")
+        data = p.hex_bytes(data_hex, "call data")
+        wanted = p.block_hash(at)
+
+        def call() -> bytes:
+            block = self._resolve(wanted)
+            try:
+                return self.chain.state_call(method, data, block)
+            except RpcError:
+                raise
+            except Exception as exc:  # runtime API failures are client errors in Substrate (4003)
+                raise RpcError(STATE_CLIENT_ERROR, f"Client error: Execution failed: {exc}") from exc
+
+        return hx(await self.run(call))
+
+    # ---- author / payment ----
+
+    async def _submit(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (ext_hex,) = p.positional(params, ["extrinsic"], required=1)
+        extrinsic = p.hex_bytes(ext_hex, "extrinsic")
+        tx_hash: bytes = await self.run(lambda: self.chain.submit(extrinsic))
+        self.producer.extrinsic_accepted()
+        return hx(tx_hash)
+
+    async def _submit_and_watch(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (ext_hex,) = p.positional(params, ["extrinsic"], required=1)
+        extrinsic = p.hex_bytes(ext_hex, "extrinsic")
+        expected = hashlib.blake2b(extrinsic, digest_size=32).digest()
+        # Watch before submitting: with instant seal the block can be produced before we'd get a chance.
+        sub = self.hub.add(conn, "extrinsic", conn.send, tx_hash=expected)
+        try:
+            tx_hash: bytes = await self.run(lambda: self.chain.submit(extrinsic))
+        except BaseException:
+            self.hub.remove(conn, sub.id, ("extrinsic",))
+            raise
+        if tx_hash != expected:  # the chain hashes differently: watch its hash instead
+            logger.warning("chain tx hash %s differs from blake2_256(extrinsic)", tx_hash.hex())
+            self.hub.remove(conn, sub.id, ("extrinsic",))
+            sub = self.hub.add(conn, "extrinsic", conn.send, tx_hash=tx_hash)
+        self.producer.extrinsic_accepted()
+        deferred.append(lambda: self.hub.activate(sub, ["ready"]))
+        return sub.id
+
+    async def _pending(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        p.positional(params, [])
+        return [hx(x) for x in await self.run(self.chain.pending_extrinsics)]
+
+    async def _query_info(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        ext_hex, at = p.positional(params, ["extrinsic", "hash"], required=1)
+        extrinsic = p.hex_bytes(ext_hex, "extrinsic")
+        wanted = p.block_hash(at)
+
+        def query() -> Any:
+            block = self._resolve(wanted)
+            try:
+                return self.chain.query_info(extrinsic, block)
+            except RpcError:
+                raise
+            except Exception as exc:
+                raise RpcError(1, "Unable to query dispatch info.", str(exc)) from exc
+
+        return await self.run(query)
+
+    # ---- dev ----
+
+    async def _new_block(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        options: Any = params
+        if isinstance(params, list):
+            if len(params) > 1:
+                raise invalid_params("dev_newBlock takes one optional object {count}")
+            options = params[0] if params else None
+        if options is None:
+            options = {}
+        if isinstance(options, int) and not isinstance(options, bool):
+            options = {"count": options}
+        if not isinstance(options, dict):
+            raise invalid_params("dev_newBlock: expected {\"count\": n}")
+        unknown = sorted(set(options) - {"count"})
+        if unknown:
+            raise invalid_params(f"dev_newBlock: unknown option(s) {', '.join(unknown)}")
+        n = p.count(options.get("count", 1), "count", maximum=NEW_BLOCK_MAX)
+        if n == 0:
+            raise invalid_params("count: must be at least 1")
+        hashes = await self.producer.mine(n)
+        return hx(hashes[-1])
+
+    # ---- subscriptions ----
+
+    def _head_subscriber(self, kind: str) -> Handler:
+        async def handler(conn: Any, params: Any, deferred: Deferred) -> Any:
+            p.positional(params, [])
+            sub = self.hub.add(conn, kind, conn.send)
+
+            def current() -> Any:
+                at = self.chain.finalized_hash if kind == "finalizedHead" else self.chain.best_hash
+                header = self.chain.header(at)
+                return None if header is None else header.to_json()
+
+            initial = await self._initial(sub, current)
+            deferred.append(lambda: self.hub.activate(sub, [] if initial is None else [initial]))
+            return sub.id
+
+        return handler
+
+    async def _subscribe_runtime(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        p.positional(params, [])
+        sub = self.hub.add(conn, "runtimeVersion", conn.send)
+        version = await self._initial(sub, self.chain.runtime_version)
+        deferred.append(lambda: self.hub.activate(sub, [version]))
+        return sub.id
+
+    async def _subscribe_storage(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        (keys_hex,) = p.positional(params, ["keys"])
+        if keys_hex is not None and not isinstance(keys_hex, list):
+            raise invalid_params("keys: expected an array of hex storage keys")
+        keys = None if keys_hex is None else [p.hex_bytes(k, "storage key") for k in keys_hex]
+        sub = self.hub.add(conn, "storage", conn.send, keys=None if keys is None else frozenset(keys))
+
+        def current() -> Any:
+            if not keys:
+                return None
+            block = self.chain.best_hash
+            changes = []
+            for key in keys:
+                value = self.chain.storage(key, block)
+                changes.append([hx(key), None if value is None else hx(value)])
+            return {"block": hx(block), "changes": changes}
+
+        initial = await self._initial(sub, current)
+        deferred.append(lambda: self.hub.activate(sub, [] if initial is None else [initial]))
+        return sub.id
+
+    async def _initial(self, sub: Subscription, read: Callable[[], Any]) -> Any:
+        """Read a subscription's initial value; events buffered so far are older than it, so drop them."""
+        try:
+            value = await self.run(read)
+        except BaseException:
+            self.hub.remove_subscription(sub)
+            raise
+        sub.buffer.clear()
+        return value
+
+    def _unsubscriber(self, kind: str) -> Handler:
+        async def handler(conn: Any, params: Any, deferred: Deferred) -> Any:
+            (sub_id,) = p.positional(params, ["subscription"], required=1)
+            return self.hub.remove(conn, sub_id, (kind,))
+
+        return handler
+
+
+def account_id_from(address: Any) -> bytes:
+    """An AccountId32 from an SS58 address or a 0x-hex public key."""
+    if not isinstance(address, str):
+        raise invalid_params("accountId: expected an SS58 address or 0x-hex account id")
+    if address.startswith("0x"):
+        return p.hex_bytes(address, "accountId", length=32)
+    from scalecodec.utils.ss58 import ss58_decode
+
+    try:
+        account_id = bytes.fromhex(ss58_decode(address))
+    except Exception:
+        raise invalid_params(f"accountId: {address!r} is not a valid SS58 address") from None
+    if len(account_id) != 32:
+        raise invalid_params(f"accountId: {address!r} is not a 32-byte account")
+    return account_id
