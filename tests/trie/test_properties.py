@@ -1,0 +1,64 @@
+"""Property tests: the incremental trie always equals the from-scratch root, in any operation order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from node.trie import MemoryNodeStore, Trie, trie_root, verify_read_proof
+
+# Few distinct bytes so keys share prefixes and are prefixes of each other.
+keys = st.binary(max_size=4).map(lambda b: bytes(x % 3 * 0x11 for x in b))
+values = st.one_of(st.binary(max_size=3), st.binary(min_size=30, max_size=40))
+ops = st.lists(st.tuples(keys, st.one_of(st.none(), values)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops=ops, commit_every=st.integers(min_value=1, max_value=10))
+def test_incremental_root_matches_from_scratch(ops: list[tuple[bytes, bytes | None]], commit_every: int) -> None:
+    store = MemoryNodeStore()
+    trie = Trie(store)
+    model: dict[bytes, bytes] = {}
+    for n, (key, value) in enumerate(ops, 1):
+        if value is None:
+            trie.delete(key)
+            model.pop(key, None)
+        else:
+            trie.set(key, value)
+            model[key] = value
+        if n % commit_every == 0:
+            assert trie.commit() == trie_root(model)
+            reopened = Trie(store, trie.root)
+            assert all(reopened.get(k) == v for k, v in model.items())
+    assert trie.commit() == trie_root(model)
+    assert all(trie.get(k) == v for k, v in model.items())
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=st.dictionaries(keys, values, max_size=25), data=st.data())
+def test_root_is_independent_of_insertion_order(pairs: dict[bytes, bytes], data: st.DataObject) -> None:
+    order = data.draw(st.permutations(list(pairs)))
+    extra = data.draw(st.dictionaries(keys, values, max_size=8))
+    trie = Trie(MemoryNodeStore())
+    for key in order:
+        trie.set(key, pairs[key])
+    for key, value in extra.items():  # insert then remove keys that are not in the final set
+        if key not in pairs:
+            trie.set(key, value)
+    trie.commit()
+    for key in extra:
+        if key not in pairs:
+            trie.delete(key)
+    assert trie.commit() == trie_root(pairs)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=st.dictionaries(keys, values, max_size=25), probe=st.lists(keys, max_size=8))
+def test_every_proof_verifies(pairs: dict[bytes, bytes], probe: list[bytes]) -> None:
+    trie = Trie(MemoryNodeStore())
+    for key, value in pairs.items():
+        trie.set(key, value)
+    root = trie.commit()
+    wanted = list(pairs)[:8] + probe
+    proof = trie.prove(wanted)
+    assert verify_read_proof(root, proof, wanted) == {k: pairs.get(k) for k in wanted}
