@@ -95,8 +95,8 @@ def test_flipped_byte_anywhere_is_rejected(proven: tuple[bytes, dict[bytes, byte
 def test_changed_value_with_consistent_hashes_still_fails_at_root(proven: tuple[bytes, dict[bytes, bytes], Trie]) -> None:
     # Re-encode the whole path with a forged value: every parent hash is consistent except the
     # root's, which the verifier trusts, so the proof must fail.
-    root, pairs, trie = proven
-    key = next(k for k, v in pairs.items() if len(v) < 33 and len(v) > 0)
+    root, pairs, _ = proven
+    key = next(k for k, v in pairs.items() if 0 < len(v) < 33)
     forged = Trie(MemoryNodeStore())
     for k, v in pairs.items():
         forged.set(k, v)
