@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from tao_wallet.localnet_cli import localnet_group
+
 
 @click.group(invoke_without_command=True)
 @click.pass_context
@@ -13,6 +15,9 @@ def cli(ctx: click.Context) -> None:
         from tao_wallet.app import TaoWalletApp
 
         TaoWalletApp().run()
+
+
+cli.add_command(localnet_group)
 
 
 def main() -> None:
