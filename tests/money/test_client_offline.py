@@ -71,7 +71,7 @@ def test_compose_call_errors_name_the_problem(
 
 def test_decode_call_rejects_garbage_and_trailing_bytes(runtime461: Runtime) -> None:
     call = runtime461.compose_call("Balances", "transfer_keep_alive", {"dest": "0x" + DEST.hex(), "value": 1})
-    with pytest.raises(RuntimeMetadataError, match="do not decode|trailing"):
+    with pytest.raises(RuntimeMetadataError, match=r"do not decode|trailing"):
         runtime461.decode_call(call + b"\x00")
     with pytest.raises(RuntimeMetadataError):
         runtime461.decode_call(b"\xff\xff")
