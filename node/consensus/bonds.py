@@ -1,0 +1,154 @@
+"""Bond models: original Yuma (EMA of column-normalised bond deltas) and Yuma3 (liquid alpha).
+
+Entries are flat COO arrays (global row, global column, value) sorted by row; within a row they
+keep the order the chain would produce, because the stored Bonds rows come out in that order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from node.consensus.arith import Arith
+from node.consensus.segments import row_sum, scatter_max, scatter_sum, seen_in_row
+
+Vec = npt.NDArray[Any]
+IntVec = npt.NDArray[np.int64]
+
+
+@dataclass
+class Entries:
+    """Sparse matrix entries: global row, global column, value."""
+
+    rows: IntVec
+    cols: IntVec
+    vals: Vec
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> Entries:
+        """The entries where mask is true."""
+        return Entries(self.rows[mask], self.cols[mask], self.vals[mask])
+
+
+@dataclass
+class BondResult:
+    """EMA bond entries as stored (u16) and the raw dividends."""
+
+    stored: Entries
+    dividends: Vec
+
+
+def col_normalize(ar: Arith, e: Entries, n: int) -> Vec:
+    """``inplace_col_normalize_sparse``: divide by column sums, columns summing to 0 unchanged."""
+    sums = scatter_sum(e.cols, e.vals, n)[e.cols]
+    return np.where(sums != 0, ar.div(e.vals, sums), e.vals)
+
+
+def ema_union(ar: Arith, new: Entries, old: Entries, alpha: Vec, n: int) -> Entries:
+    """``mat_ema_sparse``: alpha*new + (1-alpha)*old over the union of entries, keep > 0.
+
+    ``alpha`` is per uid (broadcast from the row's subnet). Output rows are sorted by column.
+    """
+    a_new = alpha[new.rows]
+    a_old = ar.one - alpha[old.rows]
+    rows = np.concatenate([new.rows, old.rows])
+    cols = np.concatenate([new.cols, old.cols])
+    vals = np.concatenate([ar.mul(a_new, new.vals), ar.mul(a_old, old.vals)])
+    key = rows * n + cols
+    order = np.argsort(key, kind="stable")
+    key, vals = key[order], vals[order]
+    first = np.ones(key.shape[0], bool)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    summed = np.add.reduceat(vals, starts) if starts.size else vals[:0]
+    ukey = key[starts]
+    keep = summed > 0
+    ukey = ukey[keep]
+    return Entries(ukey // n, ukey % n, summed[keep])
+
+
+def normalize_by_subnet(ar: Arith, x: Vec, seg: IntVec, n_subnets: int) -> Vec:
+    """``inplace_normalize`` of each subnet's slice of a per-uid vector."""
+    sums = scatter_sum(seg, x, n_subnets)[seg]
+    return np.where(sums != 0, ar.div(x, sums), x)
+
+
+def original_yuma(
+    ar: Arith, wb: Entries, bonds: Entries, active_stake: Vec, incentive: Vec, alpha: Vec,
+    seg: IntVec, n_subnets: int,
+) -> BondResult:
+    """Yuma3On = false: bonds loaded as integers, column-normalised, EMA with the delta."""
+    n = active_stake.shape[0]
+    b = Entries(bonds.rows, bonds.cols, ar.from_u16(bonds.vals))
+    b.vals = col_normalize(ar, b, n)
+    delta = Entries(wb.rows, wb.cols, ar.mul(wb.vals, active_stake[wb.rows]))
+    delta.vals = col_normalize(ar, delta, n)
+    ema = ema_union(ar, delta, b, alpha, n)
+    ema.vals = col_normalize(ar, ema, n)
+    div_raw = row_sum(ema.rows, ar.mul(incentive[ema.cols], ema.vals), n)
+    dividends = normalize_by_subnet(ar, div_raw, seg, n_subnets)
+    col_max = scatter_max(ema.cols, ema.vals, n)[ema.cols]
+    up = np.where(col_max != 0, ar.div(ema.vals, col_max), ema.vals)
+    return BondResult(Entries(ema.rows, ema.cols, ar.to_u16(up)), dividends)
+
+
+def _lookup(bonds: Entries, rows: IntVec, cols: IntVec, n: int, only: npt.NDArray[np.bool_]) -> Vec:
+    """Bond value at each (row, col), 0 where absent (or where ``only`` is false)."""
+    key = bonds.rows * n + bonds.cols
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    q = rows * n + cols
+    pos = np.clip(np.searchsorted(skey, q), 0, max(skey.shape[0] - 1, 0))
+    if skey.shape[0] == 0:
+        return np.zeros(q.shape[0], dtype=bonds.vals.dtype)
+    hit = (skey[pos] == q) & only[order][pos]
+    return np.where(hit, bonds.vals[order][pos], 0)
+
+
+def alpha_sigmoid(ar: Arith, c: Vec, w: Vec, b: Vec, lo: Vec, hi: Vec, steep: Vec) -> Vec:
+    """Per-entry liquid alpha (``run_epoch.rs:alpha_sigmoid``); lo/hi/steep are per entry."""
+    one, zero = ar.one, 0
+    buy = np.clip(w - c, zero, one)
+    sell = np.clip(b - w, zero, one)
+    d = np.where(w >= b, buy, sell)
+    x = ar.mul_signed(steep, d - ar.half)
+    sig = ar.div(np.full(x.shape, one, dtype=ar.dtype), one + ar.exp_safe(x))
+    alpha = lo + ar.mul_signed(sig, hi - lo)
+    out: Vec = np.maximum(np.minimum(alpha, hi), lo)
+    return out
+
+
+def yuma3(
+    ar: Arith, wb: Entries, bonds: Entries, consensus: Vec, active_stake: Vec, incentive: Vec,
+    alpha: Vec, liquid: npt.NDArray[np.bool_], alpha_lo: Vec, alpha_hi: Vec, steep: Vec,
+    seg: IntVec, n_subnets: int,
+) -> BondResult:
+    """Yuma3On = true: bonds as proportions, fixed or liquid alpha EMA, stored unnormalised.
+
+    ``liquid`` is per uid: liquid alpha on and some consensus non-zero in that uid's subnet.
+    """
+    n = active_stake.shape[0]
+    b = Entries(bonds.rows, bonds.cols, ar.div(ar.from_u16(bonds.vals), ar.from_u16(np.asarray(65535, np.int64))))
+    liq_w = liquid[wb.rows]
+    fixed_part = ema_union(ar, wb.select(~liq_w), b.select(~liquid[b.rows]), alpha, n)
+    lw = wb.select(liq_w)
+    lb = b.select(liquid[b.rows])
+    w_seen = np.where(seen_in_row(lw.rows, lw.cols, n), lw.vals, 0)
+    b_seen = _lookup(lb, lw.rows, lw.cols, n, seen_in_row(lb.rows, lb.cols, n))
+    b_full = _lookup(lb, lw.rows, lw.cols, n, np.ones(lb.rows.shape[0], bool))
+    a = alpha_sigmoid(ar, consensus[lw.cols], w_seen, b_seen, alpha_lo[lw.rows], alpha_hi[lw.rows],
+                      steep[lw.rows])
+    decayed = ar.mul(ar.one - a, b_full)
+    val = np.minimum(decayed + np.maximum(ar.mul(a, lw.vals), 0), ar.one)
+    keep = val > 0
+    liquid_part = Entries(lw.rows[keep], lw.cols[keep], val[keep])
+    rows = np.concatenate([fixed_part.rows, liquid_part.rows])
+    order = np.argsort(rows, kind="stable")
+    ema = Entries(rows[order], np.concatenate([fixed_part.cols, liquid_part.cols])[order],
+                  np.concatenate([fixed_part.vals, liquid_part.vals])[order])
+    norm = col_normalize(ar, ema, n)
+    tb = row_sum(ema.rows, ar.mul(norm, incentive[ema.cols]), n)
+    dividends = normalize_by_subnet(ar, ar.mul(tb, active_stake), seg, n_subnets)
+    return BondResult(Entries(ema.rows, ema.cols, ar.to_u16(ema.vals)), dividends)
