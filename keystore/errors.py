@@ -48,3 +48,15 @@ class KeyringUnavailableError(KeystoreError):
 
 class PublicKeyOnlyError(KeystoreError):
     """A secret-key operation (signing) was attempted with a public-only keypair."""
+
+
+class PasswordRequiredError(WrongPasswordError):
+    """The keyfile is encrypted and no password was given."""
+
+
+class InvalidWalletNameError(KeystoreError):
+    """A wallet or hotkey name cannot be used as a single, safe path component."""
+
+
+class PasswordFileError(KeystoreError):
+    """A password file is missing, unreadable or empty."""
