@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from node.trie.codec import (
     HASH_LEN,
@@ -18,6 +18,7 @@ from node.trie.codec import (
 )
 from node.trie.errors import MissingNodeError, TrieError
 from node.trie.hashing import EMPTY_ROOT, blake2_256
+from node.trie.iterate import iter_keys
 from node.trie.proof import generate_proof
 from node.trie.store import NodeStore
 
@@ -38,7 +39,8 @@ class Trie:
 
     Nodes are loaded lazily from the store and kept in memory; each caches its reference (hash or
     inline encoding) so :meth:`commit` re-encodes only the nodes on paths changed since the last
-    commit. Changes are invisible to the store and to :attr:`root` until committed.
+    commit. Changes are invisible to the store and to :attr:`root` until committed. Not thread-safe:
+    one owner (the chain, under its lock) drives it.
 
     Attributes:
         root: the root hash as of the last commit (or the root the trie was opened at).
@@ -108,6 +110,13 @@ class Trie:
                 child = children[idx] = self._load(child)
             node = child
             pos += 1
+
+    def keys_from(self, prefix: bytes = b"", start: bytes | None = None) -> Iterator[bytes]:
+        """Yield keys starting with ``prefix`` in byte order, strictly after ``start`` if given.
+
+        Sees uncommitted changes; do not modify the trie while iterating.
+        """
+        return iter_keys(self._root, self._load, prefix, start)
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -246,6 +255,10 @@ class Trie:
         child.ref = None
         return child
 
+    def rollback(self) -> None:
+        """Drop every uncommitted change (and the node cache) by reopening at :attr:`root`."""
+        self._root = None if self.root == EMPTY_ROOT else self._load(self.root)
+
     # -- commit --------------------------------------------------------------------------------
 
     def commit(self) -> bytes:
@@ -298,7 +311,8 @@ class Trie:
                 if child is None or isinstance(child, bytes):
                     refs.append(child)
                 else:
-                    refs.append(self._commit_node(child, out))
+                    # Clean children answer from their cached ref without a call.
+                    refs.append(child.ref or self._commit_node(child, out))
             enc = encode_branch(node.partial, value_part, hashed, refs)
         if len(enc) >= HASH_LEN:
             node_hash = blake2_256(enc)

@@ -62,3 +62,15 @@ def test_every_proof_verifies(pairs: dict[bytes, bytes], probe: list[bytes]) -> 
     wanted = list(pairs)[:8] + probe
     proof = trie.prove(wanted)
     assert verify_read_proof(root, proof, wanted) == {k: pairs.get(k) for k in wanted}
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=st.dictionaries(keys, values, max_size=25), prefix=keys, start=st.one_of(st.none(), keys))
+def test_keys_from_matches_sorted_keys(pairs: dict[bytes, bytes], prefix: bytes, start: bytes | None) -> None:
+    store = MemoryNodeStore()
+    trie = Trie(store)
+    for key, value in pairs.items():
+        trie.set(key, value)
+    root = trie.commit()
+    expected = [k for k in sorted(pairs) if k.startswith(prefix) and (start is None or k > start)]
+    assert list(Trie(store, root).keys_from(prefix, start)) == expected

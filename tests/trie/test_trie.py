@@ -174,3 +174,40 @@ def test_missing_value_node_is_reported() -> None:
     partial.put_many({trie.root: store.get(trie.root) or b""})
     with pytest.raises(MissingNodeError, match="value node"):
         Trie(partial, trie.root).get(b"k")
+
+
+def test_keys_from_prefix_and_start() -> None:
+    pairs = {k: b"v" for k in [b"", b"a", b"ab", b"abc", b"abd", b"ac", b"b", b"ba", b"\x00", b"\xff\xff"]}
+    trie = _filled(MemoryNodeStore(), pairs)
+    ordered = sorted(pairs)
+    assert list(trie.keys_from()) == ordered
+    assert list(trie.keys_from(b"ab")) == [b"ab", b"abc", b"abd"]
+    assert list(trie.keys_from(b"ab", start=b"ab")) == [b"abc", b"abd"]
+    assert list(trie.keys_from(b"a", start=b"abc")) == [b"abd", b"ac"]
+    assert list(trie.keys_from(b"a", start=b"0")) == [b"a", b"ab", b"abc", b"abd", b"ac"]  # start < prefix
+    assert list(trie.keys_from(b"a", start=b"z")) == []
+    assert list(trie.keys_from(b"", start=b"abz")) == [b"ac", b"b", b"ba", b"\xff\xff"]
+    assert list(trie.keys_from(b"zz")) == []
+    assert list(Trie(MemoryNodeStore()).keys_from()) == []
+
+
+def test_keys_from_matches_sorted_model_on_reopened_trie() -> None:
+    store = MemoryNodeStore()
+    pairs = {blake2_256(i.to_bytes(2, "little"))[: 1 + i % 5]: b"x" for i in range(400)}
+    trie = _filled(store, pairs)
+    reopened = Trie(store, trie.root)  # children are loaded lazily during the walk
+    ordered = sorted(pairs)
+    for prefix in [b"", ordered[10][:1], ordered[50][:2]]:
+        for start in [None, ordered[0], ordered[77], ordered[200][:1], ordered[-1]]:
+            expected = [k for k in ordered if k.startswith(prefix) and (start is None or k > start)]
+            assert list(reopened.keys_from(prefix, start)) == expected
+
+
+def test_rollback_discards_uncommitted_changes() -> None:
+    trie = _filled(MemoryNodeStore(), {b"a": b"1", b"b": b"2"})
+    root = trie.root
+    trie.set(b"a", b"changed")
+    trie.delete(b"b")
+    trie.rollback()
+    assert trie.get(b"a") == b"1" and trie.get(b"b") == b"2"
+    assert trie.commit() == root
