@@ -135,7 +135,9 @@ class LocalnetServer:
     def _on_chain_event(self, event: Any) -> None:
         """Chain listener (chain thread): hand the event to the loop."""
         loop = self._loop
-        if loop is None or loop.is_closed():
+        # No subscriptions: nothing to deliver. Safe without a lock: a subscription is registered on the
+        # loop before the chain call whose events it needs is queued on the chain thread.
+        if loop is None or loop.is_closed() or len(self.hub) == 0:
             return
         with contextlib.suppress(RuntimeError):  # loop shutting down
             loop.call_soon_threadsafe(self.hub.dispatch, event)

@@ -151,14 +151,12 @@ class SubscriptionHub:
         """Fan one chain event out to the interested subscriptions."""
         name = type(event).__name__
         try:
-            if name == "NewHead":
-                header = event.header.to_json()
-                for sub in self.of_kind("newHead", "allHead"):
-                    sub.notify(header)
-            elif name == "Finalized":
-                header = event.header.to_json()
-                for sub in self.of_kind("finalizedHead"):
-                    sub.notify(header)
+            if name in ("NewHead", "Finalized"):
+                subs = self.of_kind("newHead", "allHead") if name == "NewHead" else self.of_kind("finalizedHead")
+                if subs:
+                    header = event.header.to_json()
+                    for sub in subs:
+                        sub.notify(header)
             elif name == "StorageChanged":
                 self._storage_changed(event.block_hash, event.changes)
             elif name == "ExtrinsicIncluded":
