@@ -106,7 +106,7 @@ def test_no_usable_keyring_is_a_clear_error_without_fallback(tmp_path: Path) -> 
     store = PasswordStore(backend=fail.Keyring())
     assert not store.available()
     with pytest.raises(
-        KeyringUnavailableError, match="no usable OS keyring backend .*never stored in plaintext"
+        KeyringUnavailableError, match=r"no usable OS keyring backend .*never stored in plaintext"
     ) as info:
         store.remember(tmp_path / "coldkey", "hunter2")
     assert "hunter2" not in str(info.value)

@@ -103,7 +103,7 @@ def test_create_refuses_existing_and_overwrite_keeps_backups(tmp_path: Path) -> 
         wallet.create_coldkey(None)
     # only coldkeypub.txt present still blocks (bittensor-wallet's rule: neither may exist)
     wallet.coldkey_file.path.unlink()
-    with pytest.raises(KeyfileExistsError, match="coldkeypub.txt already exists"):
+    with pytest.raises(KeyfileExistsError, match=r"coldkeypub\.txt already exists"):
         wallet.regen_coldkey(Keypair.from_uri("//Bob"), None)
     assert not wallet.coldkey_file.exists()
     wallet.regen_coldkey(Keypair.from_uri("//Bob"), None, overwrite=True)
