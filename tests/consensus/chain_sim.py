@@ -36,10 +36,11 @@ class ChainSim:
     def n(self) -> int:
         return len(self.last_update)
 
-    def register(self, stake: int = 0) -> int:
-        """append_neuron: registration block and LastUpdate are the current block."""
-        self.last_update.append(self.block)
-        self.registered.append(self.block)
+    def register(self, stake: int = 0, block: int | None = None) -> int:
+        """append_neuron: registration block and LastUpdate are ``block`` (default: current)."""
+        at = self.block if block is None else block
+        self.last_update.append(at)
+        self.registered.append(at)
         self.stake.append(stake)
         self.permit.append(False)
         self.weights.append([])
@@ -84,6 +85,10 @@ class ChainSim:
         self.bonds = out.bonds.to_rows()
         self.last_output = out
         return out
+
+    def reset_bonds_to(self, uid: int) -> None:
+        """do_reset_bonds: drop every bond entry pointing at ``uid``."""
+        self.bonds = [[(j, v) for j, v in row if j != uid] for row in self.bonds]
 
     def bond(self, i: int, j: int) -> int:
         return dict(self.bonds[i]).get(j, 0)
