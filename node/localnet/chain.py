@@ -1,0 +1,493 @@
+"""The Chain facade: blocks, state, pool and runtime behind one lock (the RPC server's only dependency).
+
+Each produced block: Timestamp.set inherent (extrinsic 0), ready pool transactions, System bookkeeping,
+state changes applied to the Patricia-Merkle trie (node.trie, state version 1) for the header's state
+root, and everything written to SQLite in one transaction. Finality trails the best block by
+`finality_lag`. Block timestamps are max(wall clock, previous + SlotDuration) so slots always increase.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from node.localnet.events import (
+    ChainEvent,
+    ExtrinsicDropped,
+    ExtrinsicFinalized,
+    ExtrinsicIncluded,
+    Finalized,
+    NewHead,
+    StorageChanged,
+)
+from node.localnet.extrinsic import Extrinsic, RuntimeCall, encode_unsigned
+from node.localnet.genesis import GenesisConfig
+from node.localnet.hashing import blake2_256, compact, decode_compact
+from node.localnet.header import Header, aura_pre_digest, encode_digest
+from node.localnet.metadata import load_metadata
+from node.localnet.pool import TxPool
+from node.localnet.runtime import (
+    ApiContext,
+    DictBackend,
+    InvalidTransaction,
+    Runtime,
+    State,
+    build_base_runtime,
+)
+from node.localnet.runtime.pallet import DispatchError
+from node.localnet.store import ChainStore, StatePrunedError
+from node.trie import Trie, ordered_trie_root
+
+log = logging.getLogger(__name__)
+
+MAX_BLOCK_EXTRINSICS = 4_000
+"""Cap on pool transactions per block (a stand-in for the block weight/length limits)."""
+
+Installer = Callable[[Runtime], None]
+
+__all__ = ["Chain", "InvalidTransaction", "StatePrunedError", "UnknownBlockError"]
+
+
+class UnknownBlockError(LookupError):
+    """A block hash that this chain does not know."""
+
+
+class _HistoricalBackend:
+    """State at a past block, read from the versioned kv table."""
+
+    def __init__(self, store: ChainStore, number: int) -> None:
+        self.store = store
+        self.number = number
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.store.get_at(key, self.number)
+
+    def keys_from(self, prefix: bytes, start: bytes | None = None) -> Iterator[bytes]:
+        cursor = start
+        while True:
+            batch = self.store.keys_at(prefix, self.number, cursor, 512)
+            yield from batch
+            if len(batch) < 512:
+                return
+            cursor = batch[-1]
+
+
+class Chain:
+    """A local Substrate-compatible chain. Thread-safe: every public method takes the chain lock.
+
+    Args:
+        db_path: SQLite file (created if missing; a restarted Chain continues from it) or None (throwaway).
+        genesis: genesis configuration (dev accounts funded, //Alice sudo by default).
+        finality_lag: how many blocks finality trails the best block.
+        keep_blocks: keep historical state of this many recent blocks (None = all).
+        installers: functions adding pallets / runtime APIs to the runtime (e.g. subtensor's).
+    """
+
+    def __init__(self, db_path: Path | None, *, genesis: GenesisConfig | None = None, finality_lag: int = 0,
+                 keep_blocks: int | None = None, installers: Iterable[Installer] = ()) -> None:
+        self._lock = threading.RLock()
+        self.md = load_metadata()
+        self.metadata: bytes = self.md.raw
+        self.runtime = build_base_runtime(self.md)
+        for install in installers:
+            install(self.runtime)
+        self.genesis_config = genesis or GenesisConfig()
+        self.finality_lag = max(0, finality_lag)
+        self.keep_blocks = keep_blocks
+        self.store = ChainStore(db_path)
+        self.pool = TxPool()
+        self._listeners: list[Callable[[ChainEvent], None]] = []
+        self._hash_to_number: dict[bytes, int] = {}
+        self._number_to_hash: list[bytes] = []
+        self._pending_mints: list[tuple[bytes, int]] = []
+        self._unfinalized_txs: dict[int, list[bytes]] = {}
+        self.runtime.block_hash_of = self._block_hash_for_runtime
+        if self.store.best_number() is None:
+            self._build_genesis()
+        self._load()
+
+    # ---- setup ---------------------------------------------------------------------------------
+
+    def _build_genesis(self) -> None:
+        state = State(self.md, DictBackend())
+        for pallet in self.runtime.hooks_order():
+            pallet.build_genesis(state, self.genesis_config)
+        changes = {k: v for k, v in state.changes().items() if v is not None}
+        trie = Trie(self.store.nodes)
+        self.store.begin()
+        try:
+            for k, v in changes.items():
+                trie.set(k, v)
+            root = trie.commit()
+            header = Header(b"\x00" * 32, 0, root, ordered_trie_root([]), ())
+            ts = self.genesis_config.timestamp_ms or int(time.time() * 1000)
+            self.store.put_block(0, header.hash(), header.encode(), compact(0), dict(changes))
+            self.store.set_meta("genesis_time_ms", str(ts).encode())
+            self.store.set_meta("finalized", b"0")
+            self.store.set_meta("chain_name", self.genesis_config.chain_name.encode())
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            raise
+
+    def _load(self) -> None:
+        for number, block_hash in self.store.block_hashes():
+            self._hash_to_number[block_hash] = number
+            self._number_to_hash.append(block_hash)
+        self.genesis_hash: bytes = self._number_to_hash[0]
+        self.runtime.genesis_hash = self.genesis_hash
+        self.chain_name: str = (self.store.meta("chain_name") or b"Bittensor Localnet").decode()
+        self.properties: dict[str, Any] = {"ss58Format": int(self.md.constant("System", "SS58Prefix")),
+                                           "tokenDecimals": 9, "tokenSymbol": "TAO"}
+        self.latest = DictBackend(self.store.load_latest())
+        best = self._number_to_hash[-1]
+        self._best_header = self._header_at(len(self._number_to_hash) - 1)
+        self.best_hash: bytes = best
+        self.trie = Trie(self.store.nodes, self._best_header.state_root)
+        self.finalized_number = int(self.store.meta("finalized") or b"0")
+        self._last_ts = int((self.latest.get(self._state_key("Timestamp", "Now")) and struct.unpack(
+            "<Q", self.latest.get(self._state_key("Timestamp", "Now")) or bytes(8))[0]) or 0)
+        if self._last_ts == 0:
+            self._last_ts = int(self.store.meta("genesis_time_ms") or b"0")
+
+    def _state_key(self, pallet: str, item: str, *keys: Any) -> bytes:
+        return State(self.md, self.latest).key(pallet, item, *keys)
+
+    # ---- identity ------------------------------------------------------------------------------
+
+    def runtime_version(self) -> dict[str, Any]:
+        """state_getRuntimeVersion JSON (from the metadata's System.Version constant)."""
+        v = self.md.version
+        return {
+            "specName": v["spec_name"], "implName": v["impl_name"], "authoringVersion": v["authoring_version"],
+            "specVersion": v["spec_version"], "implVersion": v["impl_version"],
+            "apis": [[api_id, ver] for api_id, ver in v["apis"]],
+            "transactionVersion": v["transaction_version"], "stateVersion": v.get("system_version", 1),
+        }
+
+    @property
+    def best_number(self) -> int:
+        """Number of the best block."""
+        return len(self._number_to_hash) - 1
+
+    @property
+    def finalized_hash(self) -> bytes:
+        """Hash of the last finalized block."""
+        return self._number_to_hash[self.finalized_number]
+
+    # ---- block queries -------------------------------------------------------------------------
+
+    def block_hash(self, number: int) -> bytes | None:
+        """Hash of block `number` or None."""
+        with self._lock:
+            return self._number_to_hash[number] if 0 <= number < len(self._number_to_hash) else None
+
+    def block_number(self, block_hash: bytes) -> int | None:
+        """Number of a known block hash, else None."""
+        with self._lock:
+            return self._hash_to_number.get(bytes(block_hash))
+
+    def _block_hash_for_runtime(self, number: int) -> bytes | None:
+        return self._number_to_hash[number] if 0 <= number < len(self._number_to_hash) else None
+
+    def _header_at(self, number: int) -> Header:
+        row = self.store.block_by_number(number)
+        assert row is not None
+        return Header.decode(row[1])
+
+    def header(self, block_hash: bytes) -> Header | None:
+        """Header of a known block or None."""
+        with self._lock:
+            number = self._hash_to_number.get(bytes(block_hash))
+            return None if number is None else self._header_at(number)
+
+    def block(self, block_hash: bytes) -> tuple[Header, list[bytes]] | None:
+        """(header, extrinsics as SCALE bytes) of a known block or None."""
+        with self._lock:
+            number = self._hash_to_number.get(bytes(block_hash))
+            if number is None:
+                return None
+            row = self.store.block_by_number(number)
+            assert row is not None
+            return Header.decode(row[1]), split_body(row[2])
+
+    # ---- state queries -------------------------------------------------------------------------
+
+    def _number_at(self, at: bytes | None) -> int:
+        if at is None:
+            return self.best_number
+        number = self._hash_to_number.get(bytes(at))
+        if number is None:
+            raise UnknownBlockError(f"unknown block 0x{bytes(at).hex()}")
+        return number
+
+    def _backend_at(self, number: int) -> DictBackend | _HistoricalBackend:
+        if number == self.best_number:
+            return self.latest
+        return _HistoricalBackend(self.store, number)
+
+    def storage(self, key: bytes, at: bytes | None = None) -> bytes | None:
+        """Raw storage value at block `at` (best if None).
+
+        Raises:
+            UnknownBlockError: unknown `at`. StatePrunedError: `at` is older than the pruning window.
+        """
+        with self._lock:
+            return self._backend_at(self._number_at(at)).get(bytes(key))
+
+    def keys_paged(self, prefix: bytes, count: int, start_key: bytes | None, at: bytes | None) -> list[bytes]:
+        """Up to `count` keys with `prefix` in order, strictly after `start_key`."""
+        with self._lock:
+            number = self._number_at(at)
+            if number == self.best_number:
+                out: list[bytes] = []
+                for k in self.latest.keys_from(bytes(prefix), start_key):
+                    if len(out) >= count:
+                        break
+                    out.append(k)
+                return out
+            return self.store.keys_at(bytes(prefix), number, start_key, count)
+
+    def state_at(self, at: bytes | None = None) -> State:
+        """A read-only-by-convention State at a block (for runtime APIs and tools)."""
+        with self._lock:
+            return State(self.md, self._backend_at(self._number_at(at)))
+
+    def read(self, pallet: str, item: str, *keys: Any, at: bytes | None = None) -> Any:
+        """Decoded storage value by metadata names (convenience for tools and tests)."""
+        with self._lock:
+            return self.state_at(at).get(pallet, item, *keys)
+
+    def read_proof(self, keys: list[bytes], at: bytes | None) -> list[bytes]:
+        """Trie nodes proving `keys` (present or absent) against the state root of block `at`."""
+        with self._lock:
+            header = self._header_at(self._number_at(at))
+            return self.trie.prove([bytes(k) for k in keys], root=header.state_root)
+
+    def state_call(self, method: str, data: bytes, at: bytes | None) -> bytes:
+        """Run a runtime API (e.g. 'Core_version') at a block.
+
+        Raises:
+            KeyError: the method is not provided by this runtime.
+        """
+        with self._lock:
+            number = self._number_at(at)
+            ctx = ApiContext(self.runtime, State(self.md, self._backend_at(number)), number,
+                             self._number_to_hash[number])
+            if method not in self.runtime.apis:
+                raise KeyError(f"runtime API {method} is not provided by this localnet")
+            return self.runtime.state_call(ctx, method, bytes(data))
+
+    def account_next_index(self, account_id: bytes) -> int:
+        """Next nonce for an account, counting its ready transactions in the pool."""
+        with self._lock:
+            nonce = self._nonce(bytes(account_id))
+            return self.pool.next_nonce(bytes(account_id), nonce)
+
+    def _nonce(self, who: bytes) -> int:
+        raw = self.latest.get(self._state_key("System", "Account", who))
+        return struct.unpack_from("<I", raw)[0] if raw else 0
+
+    def query_info(self, extrinsic: bytes, at: bytes | None) -> dict[str, Any]:
+        """payment_queryInfo JSON for an encoded extrinsic."""
+        with self._lock:
+            xt = self.runtime.codec.decode(bytes(extrinsic))
+            return self.runtime.query_info(self.state_at(at), xt)
+
+    # ---- pool ----------------------------------------------------------------------------------
+
+    def submit(self, extrinsic: bytes) -> bytes:
+        """Validate and pool a signed extrinsic; return its hash.
+
+        Raises:
+            InvalidTransaction: with the author RPC code/message/data Substrate would return.
+        """
+        with self._lock:
+            xt = self.runtime.codec.decode(bytes(extrinsic))
+            if xt.hash in self.pool.by_hash:
+                raise InvalidTransaction.already_imported(xt.hash)
+            state = State(self.md, self.latest)
+            valid = self.runtime.validate(state, xt, self.best_number + 1)
+            self.pool.add(xt, valid, death=self.best_number + 1 + valid.longevity)
+            return xt.hash
+
+    def pending_extrinsics(self) -> list[bytes]:
+        """Encoded extrinsics in the pool (arrival order)."""
+        with self._lock:
+            return [t.xt.raw for t in self.pool.all()]
+
+    def remove_extrinsic(self, tx_hash: bytes) -> bool:
+        """Drop a pooled transaction (author_removeExtrinsic)."""
+        with self._lock:
+            return self.pool.remove(bytes(tx_hash)) is not None
+
+    # ---- dev helpers ---------------------------------------------------------------------------
+
+    def fund(self, account_id: bytes, rao: int) -> bytes:
+        """Dev helper: mint `rao` into an account in a new block (Balances.Minted event); return its hash."""
+        if rao <= 0:
+            raise ValueError("amount must be positive")
+        if len(account_id) != 32:
+            raise ValueError("account id must be 32 bytes")
+        with self._lock:
+            self._pending_mints.append((bytes(account_id), int(rao)))
+            return self.produce_block()
+
+    # ---- block production ----------------------------------------------------------------------
+
+    def produce_blocks(self, count: int) -> list[bytes]:
+        """Produce `count` blocks; return their hashes."""
+        return [self.produce_block() for _ in range(count)]
+
+    def produce_block(self) -> bytes:
+        """Build, execute, persist and announce one block with the ready pool transactions."""
+        events: list[ChainEvent] = []
+        with self._lock:
+            block_hash = self._produce(events)
+        self._notify(events)
+        return block_hash
+
+    def _produce(self, out_events: list[ChainEvent]) -> bytes:
+        number = self.best_number + 1
+        parent = self.best_hash
+        ts = max(int(time.time() * 1000), self._last_ts + self.runtime.slot_duration_ms)
+        slot = ts // self.runtime.slot_duration_ms
+        digest = (aura_pre_digest(slot),)
+        state = State(self.md, self.latest)
+        rt = self.runtime
+        block = rt.initialize_block(state, number, parent, ts, encode_digest(digest))
+        self._apply_mints(state)
+        inherent_call = RuntimeCall("Timestamp", "set", {"now": ts})
+        inherent_bytes = self.md.encode_call("Timestamp", "set", {"now": ts})
+        inherent_raw = encode_unsigned(self.md, inherent_bytes)
+        inherent = Extrinsic(inherent_raw, blake2_256(inherent_raw), inherent_call, inherent_bytes)
+        rt.apply_extrinsic(state, inherent, 0, block)
+        body = [inherent_raw]
+        included: list[bytes] = []
+        for tx in self.pool.ready(self._nonce_in(state)):
+            if len(included) >= MAX_BLOCK_EXTRINSICS:
+                break
+            try:
+                rt.validate(state, tx.xt, number)
+            except InvalidTransaction as exc:
+                self.pool.remove(tx.xt.hash)
+                out_events.append(ExtrinsicDropped(tx.xt.hash, exc.data))
+                continue
+            if tx.xt.signer is not None and tx.xt.nonce != self._nonce_in(state)(tx.xt.signer):
+                continue  # an earlier nonce of this sender was dropped: wait
+            self.pool.remove(tx.xt.hash)
+            rt.apply_extrinsic(state, tx.xt, len(body), block)
+            body.append(tx.xt.raw)
+            included.append(tx.xt.hash)
+        rt.finalize_block(state, block, len(body))
+        changes = dict(state.changes())
+        for k, v in changes.items():
+            if v is None:
+                self.trie.delete(k)
+            else:
+                self.trie.set(k, v)
+        self.store.begin()
+        try:
+            root = self.trie.commit()
+            header = Header(parent, number, root, ordered_trie_root(body), digest)
+            block_hash = header.hash()
+            encoded_body = compact(len(body)) + b"".join(body)
+            self.store.put_block(number, block_hash, header.encode(), encoded_body, changes)
+            new_final = max(self.finalized_number, number - self.finality_lag)
+            self.store.set_meta("finalized", str(new_final).encode())
+            if self.keep_blocks is not None and number % 64 == 0:
+                self.store.prune(max(0, number - self.keep_blocks))
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            self.trie.rollback()
+            raise
+        self.latest.apply(changes)
+        self._last_ts = ts
+        self._number_to_hash.append(block_hash)
+        self._hash_to_number[block_hash] = number
+        self.best_hash = block_hash
+        self._best_header = header
+        out_events.append(NewHead(header, block_hash))
+        out_events.extend(ExtrinsicIncluded(h, block_hash, i + 1) for i, h in enumerate(included))
+        out_events.append(StorageChanged(block_hash, changes))
+        self._unfinalized_txs[number] = included
+        for n in range(self.finalized_number + 1, new_final + 1):
+            bh = self._number_to_hash[n]
+            out_events.append(Finalized(self._header_at(n) if n != number else header, bh))
+            out_events.extend(ExtrinsicFinalized(h, bh) for h in self._unfinalized_txs.pop(n, []))
+        self.finalized_number = new_final
+        self._drop_expired(number, out_events)
+        return block_hash
+
+    def _apply_mints(self, state: State) -> None:
+        balances = self.runtime.pallets["Balances"]
+        for who, amount in self._pending_mints:
+            try:
+                balances.deposit(state, who, amount)  # type: ignore[attr-defined]
+                self.runtime.deposit_event("Balances", "Minted", who, amount)
+            except DispatchError as exc:
+                log.warning("fund %s failed: %s", who.hex(), exc)
+        self._pending_mints.clear()
+
+    def _nonce_in(self, state: State) -> Callable[[bytes], int]:
+        def nonce(who: bytes) -> int:
+            raw = state.get_raw(state.key("System", "Account", who))
+            return struct.unpack_from("<I", raw)[0] if raw else 0
+
+        return nonce
+
+    def _drop_expired(self, number: int, out_events: list[ChainEvent]) -> None:
+        """Drop pooled transactions whose mortal era ended or whose nonce is now stale."""
+        for tx in list(self.pool.by_hash.values()):
+            signer = tx.xt.signer
+            stale = signer is not None and tx.xt.nonce < self._nonce(signer)
+            if stale or number + 1 >= tx.death:
+                self.pool.remove(tx.xt.hash)
+                reason = "Transaction is outdated" if stale else "Transaction has an ancient birth block"
+                out_events.append(ExtrinsicDropped(tx.xt.hash, reason))
+
+    # ---- listeners -----------------------------------------------------------------------------
+
+    def add_listener(self, fn: Callable[[ChainEvent], None]) -> Callable[[], None]:
+        """Subscribe to chain events (called synchronously, outside the chain lock); returns unsubscribe."""
+        with self._lock:
+            self._listeners.append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._listeners:
+                    self._listeners.remove(fn)
+
+        return unsubscribe
+
+    def _notify(self, events: list[ChainEvent]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for event in events:
+            for fn in listeners:
+                try:
+                    fn(event)
+                except Exception:  # a broken listener must not stop the chain
+                    log.exception("chain listener failed")
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self.store.close()
+
+
+def split_body(body: bytes) -> list[bytes]:
+    """Split a stored block body (Vec of length-prefixed extrinsics) into extrinsics."""
+    count, off = decode_compact(body, 0)
+    out = []
+    for _ in range(count):
+        length, start = decode_compact(body, off)
+        out.append(body[off : start + length])
+        off = start + length
+    return out

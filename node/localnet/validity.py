@@ -1,0 +1,73 @@
+"""Transaction-validity errors, shaped like Substrate's author RPC errors."""
+
+from __future__ import annotations
+
+# Substrate's sp_runtime InvalidTransaction / UnknownTransaction Display strings.
+INVALID_MESSAGES = {
+    "Call": "Transaction call is not expected",
+    "Payment": "Inability to pay some fees (e.g. account balance too low)",
+    "Future": "Transaction will be valid in the future",
+    "Stale": "Transaction is outdated",
+    "BadProof": "Transaction has a bad signature",
+    "AncientBirthBlock": "Transaction has an ancient birth block",
+    "ExhaustsResources": "Transaction would exhaust the block limits",
+    "BadMandatory": "A call was labelled as mandatory, but resulted in an Error.",
+    "MandatoryValidation": "Transaction dispatch is mandatory; transactions must not be validated.",
+    "BadSigner": "Invalid signing address",
+}
+UNKNOWN_MESSAGES = {
+    "CannotLookup": "Could not lookup information required to validate the transaction",
+    "NoUnsignedValidator": "Could not find an unsigned validator for the unsigned transaction",
+}
+
+BAD_FORMAT = 1001
+POOL_INVALID_TX = 1010
+POOL_UNKNOWN_VALIDITY = 1011
+POOL_TEMPORARILY_BANNED = 1012
+POOL_TOO_LOW_PRIORITY = 1014
+
+
+class InvalidTransaction(Exception):
+    """A transaction rejected at submission, with the JSON-RPC error `code`, `message` and `data`."""
+
+    def __init__(self, code: int, message: str, data: str, *, reason: str = "") -> None:
+        super().__init__(f"{code} {message}: {data}")
+        self.code = code
+        self.message = message
+        self.data = data
+        self.reason = reason or data
+        """Short machine name, e.g. 'Stale', 'BadProof', 'Future'."""
+
+    @staticmethod
+    def invalid(kind: str) -> InvalidTransaction:
+        """1010 Invalid Transaction with Substrate's text for an InvalidTransaction variant."""
+        return InvalidTransaction(POOL_INVALID_TX, "Invalid Transaction", INVALID_MESSAGES[kind], reason=kind)
+
+    @staticmethod
+    def unknown(kind: str) -> InvalidTransaction:
+        """1011 Unknown Transaction Validity."""
+        return InvalidTransaction(
+            POOL_UNKNOWN_VALIDITY, "Unknown Transaction Validity", UNKNOWN_MESSAGES[kind], reason=kind
+        )
+
+    @staticmethod
+    def bad_format(detail: str) -> InvalidTransaction:
+        """1001 Extrinsic has invalid format (undecodable bytes)."""
+        return InvalidTransaction(BAD_FORMAT, "Extrinsic has invalid format", detail, reason="BadFormat")
+
+    @staticmethod
+    def already_imported(tx_hash: bytes) -> InvalidTransaction:
+        """1012 Transaction Already Imported (same hash already in the pool)."""
+        return InvalidTransaction(
+            POOL_TEMPORARILY_BANNED, "Transaction Already Imported", "0x" + tx_hash.hex(), reason="AlreadyImported"
+        )
+
+    @staticmethod
+    def too_low_priority(old: int, new: int) -> InvalidTransaction:
+        """1014 Priority is too low (same sender+nonce already pooled with a higher or equal tip)."""
+        return InvalidTransaction(
+            POOL_TOO_LOW_PRIORITY,
+            f"Priority is too low: ({old} vs {new})",
+            "The transaction has too low priority to replace another transaction already in the pool.",
+            reason="TooLowPriority",
+        )
