@@ -34,6 +34,8 @@ def tao_to_rao(amount: str) -> int:
     rao = value * RAO_PER_TAO
     if rao != rao.to_integral_value():
         raise click.BadParameter("TAO has at most 9 decimal places", param_hint="AMOUNT")
+    if rao >= 2**64:
+        raise click.BadParameter("amount exceeds the chain's u64 balance range", param_hint="AMOUNT")
     return int(rao)
 
 
@@ -93,10 +95,14 @@ def localnet_group(
 @click.argument("address")
 @click.argument("amount")
 @click.option("--url", default=DEFAULT_URL, show_default=True, help="The running localnet.")
-@click.option("--from", "from_uri", default="//Alice", show_default=True,
-              help="Dev account (secret URI) that sends the TAO.")
-def fund_command(address: str, amount: str, url: str, from_uri: str) -> None:
-    """Send AMOUNT TAO to ADDRESS (SS58) on a running localnet, from a funded dev account."""
+@click.option("--from", "from_uri", default=None,
+              help="Send a signed transfer from this dev account (e.g. //Alice) instead of minting.")
+def fund_command(address: str, amount: str, url: str, from_uri: str | None) -> None:
+    """Give ADDRESS (SS58) AMOUNT TAO on a running localnet.
+
+    By default the localnet mints the TAO (dev_fund, a dev-only RPC method); with --from it is a real
+    Balances.transfer_keep_alive signed by that dev account, fee included.
+    """
     from scalecodec.utils.ss58 import ss58_decode
 
     try:
@@ -105,18 +111,18 @@ def fund_command(address: str, amount: str, url: str, from_uri: str) -> None:
         raise click.BadParameter(f"{address!r} is not a valid SS58 address", param_hint="ADDRESS") from None
     rao = tao_to_rao(amount)
     result = fund(url, address, rao, from_uri)
+    fee = f" (fee {Decimal(result['fee']) / RAO_PER_TAO} TAO)" if from_uri else ""
     click.echo(
-        f"funded {address} with {amount} TAO in block {result['block_hash']} "
-        f"(fee {Decimal(result['fee']) / RAO_PER_TAO} TAO); free balance now "
-        f"{Decimal(result['free']) / RAO_PER_TAO} TAO"
+        f"funded {address} with {amount} TAO in block {result['block_hash']}{fee}; "
+        f"free balance now {Decimal(result['free']) / RAO_PER_TAO} TAO"
     )
 
 
-def fund(url: str, address: str, rao: int, from_uri: str = "//Alice") -> dict[str, Any]:
-    """Transfer `rao` from a dev account to `address` and wait for inclusion.
+def fund(url: str, address: str, rao: int, from_uri: str | None = None) -> dict[str, Any]:
+    """Mint (dev_fund) or transfer (signed by `from_uri`) `rao` to `address` and wait for inclusion.
 
     Raises:
-        click.ClickException: the localnet is unreachable or the transfer failed (with the chain's error).
+        click.ClickException: the localnet is unreachable or refused (with the chain's error).
     """
     from substrateinterface import Keypair, SubstrateInterface
     from substrateinterface.exceptions import SubstrateRequestException
@@ -126,16 +132,20 @@ def fund(url: str, address: str, rao: int, from_uri: str = "//Alice") -> dict[st
     except (OSError, ConnectionError) as exc:
         raise click.ClickException(f"no localnet at {url}: {exc}") from None
     try:
-        keypair = Keypair.create_from_uri(from_uri, ss58_format=42)
-        call = substrate.compose_call("Balances", "transfer_keep_alive", {"dest": address, "value": rao})
-        extrinsic = substrate.create_signed_extrinsic(call=call, keypair=keypair)
-        receipt = substrate.submit_extrinsic(extrinsic, wait_for_inclusion=True)
-        if not receipt.is_success:
-            raise click.ClickException(f"transfer failed: {receipt.error_message}")
-        account = substrate.query("System", "Account", [address])
-        return {"block_hash": receipt.block_hash, "fee": receipt.total_fee_amount or 0,
-                "free": account.value["data"]["free"]}
+        fee = 0
+        if from_uri is None:
+            block_hash = substrate.rpc_request("dev_fund", [address, str(rao)])["result"]
+        else:
+            keypair = Keypair.create_from_uri(from_uri, ss58_format=42)
+            call = substrate.compose_call("Balances", "transfer_keep_alive", {"dest": address, "value": rao})
+            extrinsic = substrate.create_signed_extrinsic(call=call, keypair=keypair)
+            receipt = substrate.submit_extrinsic(extrinsic, wait_for_inclusion=True)
+            if not receipt.is_success:
+                raise click.ClickException(f"transfer failed: {receipt.error_message or 'dispatch error'}")
+            block_hash, fee = receipt.block_hash, receipt.total_fee_amount or 0
+        account = substrate.query("System", "Account", [address], block_hash=block_hash)
+        return {"block_hash": block_hash, "fee": fee, "free": account.value["data"]["free"]}
     except SubstrateRequestException as exc:
-        raise click.ClickException(f"localnet rejected the transfer: {exc}") from None
+        raise click.ClickException(f"localnet refused: {exc}") from None
     finally:
         substrate.close()

@@ -189,6 +189,13 @@ class FakeChain:
     def produce_blocks(self, count: int) -> list[bytes]:
         return [self.produce_block() for _ in range(count)]
 
+    def fund(self, account_id: bytes, rao: int) -> bytes:
+        with self._lock:
+            key = b"\x02bal" + account_id
+            old = int.from_bytes(self._state.get(key, bytes(8)), "little")
+            self._state[key] = (old + rao).to_bytes(8, "little")
+            return self.produce_block()
+
     def add_listener(self, fn: Callable[[Any], None]) -> Callable[[], None]:
         self._listeners.append(fn)
         return lambda: self._listeners.remove(fn)

@@ -354,3 +354,13 @@ async def test_interval_mode_produces_blocks() -> None:
 def test_port_in_use_is_reported(server: LocalnetHandle) -> None:
     with pytest.raises(OSError):
         start_localnet(factory=FakeChain, config=ServerConfig(port=server.port))
+
+
+async def test_dev_fund_mints_in_a_new_block(ws: ClientConnection) -> None:
+    rpc = Rpc(ws)
+    alice = "0x" + "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"
+    block = await rpc.result("dev_fund", ["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "18446744073709551"])
+    key = "0x" + b"\x02bal".hex() + alice[2:]
+    assert await rpc.result("state_getStorage", [key, block]) == "0x" + (18446744073709551).to_bytes(8, "little").hex()
+    for bad in [["5Grw", 1], [alice, 0], [alice, "1.5"], [alice, 2**64], [alice, True]]:
+        assert (await rpc.error("dev_fund", bad))["code"] == -32602

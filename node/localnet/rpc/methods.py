@@ -147,6 +147,8 @@ class RpcMethods:
         t["author_pendingExtrinsics"] = self._pending
         t["payment_queryInfo"] = self._query_info
         t["dev_newBlock"] = self._new_block
+        if callable(getattr(self.chain, "fund", None)):
+            t["dev_fund"] = self._fund
         heads = {
             "newHead": (["chain_subscribeNewHeads", "chain_subscribeNewHead", "subscribe_newHead"],
                         ["chain_unsubscribeNewHeads", "chain_unsubscribeNewHead", "unsubscribe_newHead"]),
@@ -423,6 +425,13 @@ class RpcMethods:
             raise invalid_params("count: must be at least 1")
         hashes = await self.producer.mine(n)
         return hx(hashes[-1])
+
+    async def _fund(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        address, amount = p.positional(params, ["accountId", "amount"], required=2)
+        account_id = account_id_from(address)
+        rao = p.rao(amount)
+        fund = self.chain.fund  # type: ignore[attr-defined]
+        return hx(await self.run(lambda: fund(account_id, rao)))
 
     # ---- subscriptions ----
 

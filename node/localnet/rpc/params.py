@@ -88,3 +88,15 @@ def count(value: Any, what: str, *, maximum: int, code_on_max: int | None = None
         message = f"count exceeds maximum value. value: {value}, max: {maximum}"
         raise RpcError(code_on_max, message) if code_on_max is not None else invalid_params(message)
     return value
+
+
+def rao(value: Any) -> int:
+    """A positive u64 amount in rao, as a JSON number or a decimal string (JS numbers lose precision)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise invalid_params("amount: expected an integer number of rao (number or decimal string)")
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise invalid_params(f"amount: {value!r} is not a decimal integer of rao")
+    amount = int(value)
+    if not 0 < amount < 2**64:
+        raise invalid_params("amount: must be between 1 and 2^64-1 rao")
+    return amount

@@ -164,8 +164,9 @@ class SubscriptionHub:
             elif name == "ExtrinsicFinalized":
                 self._tx_update(event.tx_hash, {"finalized": "0x" + event.block_hash.hex()}, final=True)
             elif name == "ExtrinsicDropped":
+                # Substrate: "dropped" when the pool pushed it out (limits), "invalid" when it became invalid.
                 reason = str(getattr(event, "reason", "")).lower()
-                status = "invalid" if "invalid" in reason else "dropped"
+                status = "dropped" if "drop" in reason or "limit" in reason else "invalid"
                 self._tx_update(event.tx_hash, status, final=True)
         except Exception:  # a bad event must never take the server down
             logger.exception("failed to dispatch chain event %s", name)
