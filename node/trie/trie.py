@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from node.trie.codec import (
     HASH_LEN,
@@ -22,7 +23,21 @@ from node.trie.iterate import iter_keys
 from node.trie.proof import generate_proof
 from node.trie.store import NodeStore
 
-__all__ = ["Trie", "value_threshold"]
+__all__ = ["CommitDelta", "Trie", "value_threshold"]
+
+
+@dataclass(frozen=True)
+class CommitDelta:
+    """Store references one commit added and dropped, with multiplicity (for pruning).
+
+    Attributes:
+        inserted: hashes of the nodes and value nodes the commit wrote, once per reference.
+        removed: hashes the previous root referenced and the new root no longer does (once per
+            dropped reference); safe to release only when no kept root needs them.
+    """
+
+    inserted: list[bytes]
+    removed: list[bytes]
 
 
 def value_threshold(state_version: int) -> int | None:
@@ -55,7 +70,15 @@ class Trie:
         self._store = store
         self._threshold = value_threshold(state_version)
         self.root = root
-        self._root: Node | None = None if root == EMPTY_ROOT else self._load(root)
+        self.last_delta = CommitDelta([], [])
+        self._removed: list[bytes] = []
+        self._root_stored_inline = False  # root encoding < 32 bytes: stored only under the root hash
+        self._root: Node | None = None if root == EMPTY_ROOT else self._load_root(root)
+
+    def _load_root(self, root: bytes) -> Node:
+        node = self._load(root)
+        self._root_stored_inline = node.ref is not None and len(node.ref) != HASH_LEN
+        return node
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -72,6 +95,14 @@ class Trie:
         # Only a root can be hashed while shorter than a hash; it must stay inline as a child.
         node.ref = node_hash if len(data) >= HASH_LEN else data
         return node
+
+    def _dirty(self, node: Node) -> None:
+        """Mark a node changed; a stored (hashed) old version is recorded as dereferenced."""
+        ref = node.ref
+        if ref is not None:
+            if len(ref) == HASH_LEN:
+                self._removed.append(ref)
+            node.ref = None
 
     def _value(self, value: bytes | HashedValue) -> bytes:
         if isinstance(value, bytes):
@@ -140,6 +171,8 @@ class Trie:
                     old = node.value
                     if old == value or (isinstance(old, HashedValue) and old.data == value):
                         return
+                    if isinstance(old, HashedValue):
+                        self._removed.append(old.hash)
                     node.value = value
                     path.append(node)
                     break
@@ -163,7 +196,7 @@ class Trie:
             branch = Node(p[:c], None, [None] * 16)
             assert branch.children is not None
             node.partial = p[c + 1 :]
-            node.ref = None
+            self._dirty(node)
             branch.children[NIBBLE_INDEX[p[c]]] = node
             if pos + c == n:
                 branch.value = value
@@ -175,7 +208,7 @@ class Trie:
                 parent[parent_idx] = branch
             break
         for dirty in path:
-            dirty.ref = None
+            self._dirty(dirty)
 
     def delete(self, key: bytes) -> None:
         """Remove ``key`` if present, restoring the canonical shape of the trie."""
@@ -207,6 +240,8 @@ class Trie:
             pos += 1
         if node.value is None:
             return
+        if isinstance(node.value, HashedValue):
+            self._removed.append(node.value.hash)
         node.value = None
         replacement = self._normalize(node)
         # Walk back up: attach the replacement, re-normalize ancestors that lost a child.
@@ -214,21 +249,21 @@ class Trie:
             parent, idx = path.pop()
             assert parent.children is not None
             parent.children[idx] = replacement
-            parent.ref = None
+            self._dirty(parent)
             if replacement is not None:
                 for ancestor, _ in path:
-                    ancestor.ref = None
+                    self._dirty(ancestor)
                 return
             replacement = self._normalize(parent)
             if replacement is parent:
                 for ancestor, _ in path:
-                    ancestor.ref = None
+                    self._dirty(ancestor)
                 return
         self._root = replacement
 
     def _normalize(self, node: Node) -> Node | None:
         """Return the canonical form of a node whose value or children just changed."""
-        node.ref = None
+        self._dirty(node)
         children = node.children
         if children is None:
             return None if node.value is None else node
@@ -252,42 +287,50 @@ class Trie:
             child = self._load(child)
         assert child is not None
         child.partial = node.partial + HEX_NIBBLES[only] + child.partial
-        child.ref = None
+        self._dirty(child)
         return child
 
     def rollback(self) -> None:
         """Drop every uncommitted change (and the node cache) by reopening at :attr:`root`."""
-        self._root = None if self.root == EMPTY_ROOT else self._load(self.root)
+        self._removed = []
+        self._root = None if self.root == EMPTY_ROOT else self._load_root(self.root)
 
     # -- commit --------------------------------------------------------------------------------
 
     def commit(self) -> bytes:
         """Hash the changed nodes, write them (and new value nodes) to the store, return the root.
 
-        Only nodes on paths touched since the previous commit are re-encoded.
+        Only nodes on paths touched since the previous commit are re-encoded. What the commit
+        added and dereferenced is left in :attr:`last_delta` for reference-counted pruning.
         """
         root = self._root
-        if root is None:
-            self.root = EMPTY_ROOT
-            return EMPTY_ROOT
-        if root.ref is not None and len(root.ref) == HASH_LEN:
-            self.root = root.ref
-            return root.ref
+        inserted: list[bytes] = []
         new_nodes: dict[bytes, bytes] = {}
-        ref = self._commit_node(root, new_nodes)
-        if len(ref) == HASH_LEN:
-            root_hash = ref
+        stored_inline = False
+        if root is None:
+            root_hash = EMPTY_ROOT
         else:
-            root_hash = blake2_256(ref)
-            new_nodes[root_hash] = ref
-        self._store.put_many(new_nodes)
+            ref = root.ref or self._commit_node(root, new_nodes, inserted)
+            if len(ref) == HASH_LEN:
+                root_hash = ref
+            else:  # a root shorter than a hash is still stored, under its hash
+                root_hash = blake2_256(ref)
+                stored_inline = True
+                if root_hash != self.root:
+                    new_nodes[root_hash] = ref
+                    inserted.append(root_hash)
+        removed = self._removed
+        if root_hash != self.root and self._root_stored_inline:
+            removed.append(self.root)
+        if new_nodes:
+            self._store.put_many(new_nodes)
         self.root = root_hash
+        self.last_delta = CommitDelta(inserted, removed)
+        self._removed = []
+        self._root_stored_inline = stored_inline
         return root_hash
 
-    def _commit_node(self, node: Node, out: dict[bytes, bytes]) -> bytes:
-        ref = node.ref
-        if ref is not None:
-            return ref
+    def _commit_node(self, node: Node, out: dict[bytes, bytes], inserted: list[bytes]) -> bytes:
         value = node.value
         hashed = False
         if isinstance(value, HashedValue):
@@ -296,6 +339,7 @@ class Trie:
         elif value is not None and self._threshold is not None and len(value) >= self._threshold:
             value_hash = blake2_256(value)
             out[value_hash] = value
+            inserted.append(value_hash)
             node.value = HashedValue(value_hash, value)
             value_part = value_hash
             hashed = True
@@ -312,11 +356,12 @@ class Trie:
                     refs.append(child)
                 else:
                     # Clean children answer from their cached ref without a call.
-                    refs.append(child.ref or self._commit_node(child, out))
+                    refs.append(child.ref or self._commit_node(child, out, inserted))
             enc = encode_branch(node.partial, value_part, hashed, refs)
         if len(enc) >= HASH_LEN:
             node_hash = blake2_256(enc)
             out[node_hash] = enc
+            inserted.append(node_hash)
             node.ref = node_hash
             return node_hash
         node.ref = enc

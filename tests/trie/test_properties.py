@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.trie import MemoryNodeStore, Trie, trie_root, verify_read_proof
+from node.trie import EMPTY_ROOT, MemoryNodeStore, Trie, trie_root, verify_read_proof
+from node.trie.codec import HashedValue, Node, decode_node
 
 # Few distinct bytes so keys share prefixes and are prefixes of each other.
 keys = st.binary(max_size=4).map(lambda b: bytes(x % 3 * 0x11 for x in b))
@@ -74,3 +77,56 @@ def test_keys_from_matches_sorted_keys(pairs: dict[bytes, bytes], prefix: bytes,
     root = trie.commit()
     expected = [k for k in sorted(pairs) if k.startswith(prefix) and (start is None or k > start)]
     assert list(Trie(store, root).keys_from(prefix, start)) == expected
+
+
+def _reference_counts(store: MemoryNodeStore, root: bytes) -> Counter[bytes]:
+    """Count every stored node / value node occurrence reachable from ``root`` (tree walk)."""
+    counts: Counter[bytes] = Counter()
+    if root == EMPTY_ROOT:
+        return counts
+
+    def walk(node: Node) -> None:
+        if isinstance(node.value, HashedValue):
+            counts[node.value.hash] += 1
+        for child in node.children or []:
+            if isinstance(child, bytes):
+                counts[child] += 1
+                walk(_decode(store, child))
+            elif child is not None:
+                walk(child)
+
+    counts[root] += 1
+    walk(_decode(store, root))
+    return counts
+
+
+def _decode(store: MemoryNodeStore, node_hash: bytes) -> Node:
+    data = store.get(node_hash)
+    assert data is not None
+    node = decode_node(data)
+    assert node is not None
+    return node
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops=ops, commit_every=st.integers(min_value=1, max_value=6), reopen=st.booleans())
+def test_commit_deltas_are_exact_reference_counts(
+    ops: list[tuple[bytes, bytes | None]], commit_every: int, reopen: bool
+) -> None:
+    """Applying every delta leaves exactly the references of the latest root (pruning is exact)."""
+    store = MemoryNodeStore()
+    trie = Trie(store)
+    refs: Counter[bytes] = Counter()
+    for n, (key, value) in enumerate(ops, 1):
+        if value is None:
+            trie.delete(key)
+        else:
+            trie.set(key, value)
+        if n % commit_every == 0 or n == len(ops):
+            trie.commit()
+            refs.update(trie.last_delta.inserted)
+            refs.subtract(trie.last_delta.removed)
+            assert all(c >= 0 for c in refs.values())
+            assert +refs == _reference_counts(store, trie.root)
+            if reopen:  # a fresh Trie object (e.g. after a restart) continues the accounting
+                trie = Trie(store, trie.root)
