@@ -73,6 +73,12 @@ class FeeInfo:
     dispatch_class: str
 
 
+#: Decoded runtimes shared by every client in the process, keyed by (genesis hash, spec version):
+#: decoding metadata costs about a second, and the CLI/TUI/tests open several clients to one chain.
+_RUNTIME_CACHE: dict[tuple[bytes, int], Runtime] = {}
+_RUNTIME_CACHE_LOCK = threading.Lock()
+
+
 class ChainClient:
     """A connection to a Substrate node with fallback endpoints.
 
@@ -104,7 +110,6 @@ class ChainClient:
         self._sleep = sleep
         self._lock = threading.RLock()
         self._substrate: SubstrateInterface | None = None
-        self._runtimes: dict[int, Runtime] = {}
         self._runtime: Runtime | None = None
         self.url: str | None = None
         self.latency_ms: float | None = None
@@ -311,10 +316,13 @@ class ChainClient:
         with self._lock:
             version = self.runtime_version()
             spec = int(version["specVersion"])
-            runtime = self._runtimes.get(spec)
+            key = (self.genesis_hash, spec)
+            with _RUNTIME_CACHE_LOCK:
+                runtime = _RUNTIME_CACHE.get(key)
             if runtime is None:
                 runtime = Runtime.from_hex(self.read("state_getMetadata", []))
-                self._runtimes[spec] = runtime
+                with _RUNTIME_CACHE_LOCK:
+                    _RUNTIME_CACHE[key] = runtime
             self._runtime = runtime
             self._share_runtime(runtime, version)
             return runtime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from node.client.runtime import Runtime
+from node.client.runtime import Runtime, RuntimeMetadataError
 
 #: What to do next, for the errors users actually hit. Keyed by "Pallet.Error" or "Kind.Variant".
 HINTS: dict[str, str] = {
@@ -32,6 +32,28 @@ HINTS: dict[str, str] = {
     "invalid.Future": "The nonce is ahead of the account's; an earlier transaction is missing.",
     "invalid.BadProof": "The signature does not match (wrong key, or built for another chain or runtime).",
     "invalid.AncientBirthBlock": "The transaction's validity window has passed; build and sign it again.",
+}
+
+
+#: Plain descriptions of sp_runtime's generic errors, used when the metadata carries no docs for them.
+GENERIC_DOCS: dict[str, str] = {
+    "Token.FundsUnavailable": "Funds are unavailable.",
+    "Token.OnlyProvider": "The account would be destroyed but something else still depends on it.",
+    "Token.BelowMinimum": "The resulting balance would be below the existential deposit.",
+    "Token.CannotCreate": "The account cannot be created.",
+    "Token.UnknownAsset": "The asset does not exist.",
+    "Token.Frozen": "The funds are frozen.",
+    "Token.Unsupported": "The operation is not supported for this asset.",
+    "Token.NotExpendable": "The account would be closed, which this operation does not allow.",
+    "Token.Blocked": "The account is blocked from receiving.",
+    "Arithmetic.Underflow": "An amount would go below zero.",
+    "Arithmetic.Overflow": "An amount would exceed the largest representable value.",
+    "Arithmetic.DivisionByZero": "Division by zero.",
+    "Other.BadOrigin": "The signer is not allowed to make this call.",
+    "Other.CannotLookup": "An account lookup failed.",
+    "Other.Exhausted": "The block is full (resources exhausted); try again.",
+    "Other.Corruption": "The chain state is inconsistent.",
+    "Other.Unavailable": "A resource is temporarily unavailable; try again.",
 }
 
 
@@ -104,9 +126,23 @@ def explain_dispatch_error(runtime: Runtime, error: Any) -> DispatchErrorInfo:
     if isinstance(error, dict) and len(error) == 1:
         kind, detail = next(iter(error.items()))
         name = str(detail) if detail is not None else kind
-        return DispatchErrorInfo(kind, kind, name, "", HINTS.get(f"{kind}.{name}", ""))
+        docs = _variant_docs(runtime, ("sp_runtime", f"{kind}Error"), name) or GENERIC_DOCS.get(f"{kind}.{name}", "")
+        return DispatchErrorInfo(kind, kind, name, docs, HINTS.get(f"{kind}.{name}", ""))
     name = str(error)
-    return DispatchErrorInfo(name, "Other", name, "", HINTS.get(f"Other.{name}", ""))
+    docs = _variant_docs(runtime, ("sp_runtime", "DispatchError"), name) or GENERIC_DOCS.get(f"Other.{name}", "")
+    return DispatchErrorInfo(name, "Other", name, docs, HINTS.get(f"Other.{name}", ""))
+
+
+def _variant_docs(runtime: Runtime, path: tuple[str, ...], variant: str) -> str:
+    """Docs of an enum variant from the metadata (TokenError::FundsUnavailable...), or ""."""
+    try:
+        type_id = runtime.find_type(*path)
+    except RuntimeMetadataError:
+        return ""
+    for item in runtime.type_def(type_id)["def"].get("variant", {}).get("variants", []):
+        if item["name"] == variant:
+            return " ".join(item["docs"]).strip()
+    return ""
 
 
 def rejection_from_rpc(error: Any) -> TransactionRejectedError:
