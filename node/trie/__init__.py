@@ -10,16 +10,19 @@ from __future__ import annotations
 from node.trie.errors import InvalidProofError, MissingNodeError, TrieError
 from node.trie.hashing import EMPTY_ROOT, blake2_256
 from node.trie.proof import verify_read_proof
+from node.trie.pruning import SqliteNodePruner
 from node.trie.root import ordered_trie_root, trie_root
 from node.trie.store import MemoryNodeStore, NodeStore, SqliteNodeStore
-from node.trie.trie import Trie
+from node.trie.trie import CommitDelta, Trie
 
 __all__ = [
     "EMPTY_ROOT",
+    "CommitDelta",
     "InvalidProofError",
     "MemoryNodeStore",
     "MissingNodeError",
     "NodeStore",
+    "SqliteNodePruner",
     "SqliteNodeStore",
     "Trie",
     "TrieError",

@@ -59,7 +59,8 @@ class SqliteNodeStore:
         if not _TABLE_NAME.match(table):
             raise ValueError(f"invalid table name {table!r}")
         self._conn = conn
-        self._table = table
+        self.table = table
+        """Name of the node table (other bookkeeping tables are named after it)."""
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {table} (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID"
         )
