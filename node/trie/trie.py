@@ -295,6 +295,32 @@ class Trie:
         self._removed = []
         self._root = None if self.root == EMPTY_ROOT else self._load_root(self.root)
 
+    def unload(self, keep_depth: int = 3) -> int:
+        """Forget clean subtrees below ``keep_depth`` branch levels to bound memory; return how many.
+
+        They are reloaded from the store when next needed; uncommitted changes are kept.
+        """
+        root = self._root
+        if root is None:
+            return 0
+        dropped = 0
+        stack: list[tuple[Node, int]] = [(root, 0)]
+        while stack:
+            node, depth = stack.pop()
+            children = node.children
+            if children is None:
+                continue
+            for i, child in enumerate(children):
+                if not isinstance(child, Node):
+                    continue
+                ref = child.ref
+                if depth + 1 >= keep_depth and ref is not None and len(ref) == HASH_LEN:
+                    children[i] = ref
+                    dropped += 1
+                else:
+                    stack.append((child, depth + 1))
+        return dropped
+
     # -- commit --------------------------------------------------------------------------------
 
     def commit(self) -> bytes:

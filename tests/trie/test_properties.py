@@ -130,3 +130,21 @@ def test_commit_deltas_are_exact_reference_counts(
             assert +refs == _reference_counts(store, trie.root)
             if reopen:  # a fresh Trie object (e.g. after a restart) continues the accounting
                 trie = Trie(store, trie.root)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops=ops)
+def test_state_version_0_trie_matches_from_scratch(ops: list[tuple[bytes, bytes | None]]) -> None:
+    trie = Trie(MemoryNodeStore(), state_version=0)
+    model: dict[bytes, bytes] = {}
+    for key, value in ops:
+        if value is None:
+            trie.delete(key)
+            model.pop(key, None)
+        else:
+            trie.set(key, value)
+            model[key] = value
+    assert trie.commit() == trie_root(model, state_version=0)
+    proof = trie.prove(list(model))
+    assert not any(v in proof for v in model.values() if len(v) >= 33)  # values stay inline in V0
+    assert verify_read_proof(trie.root, proof, list(model)) == model

@@ -211,3 +211,17 @@ def test_rollback_discards_uncommitted_changes() -> None:
     trie.rollback()
     assert trie.get(b"a") == b"1" and trie.get(b"b") == b"2"
     assert trie.commit() == root
+
+
+def test_unload_forgets_clean_subtrees_but_keeps_changes() -> None:
+    store = MemoryNodeStore()
+    pairs = {blake2_256(i.to_bytes(4, "little")): b"v" * (i % 50) for i in range(500)}
+    trie = _filled(store, pairs)
+    key = next(iter(pairs))
+    trie.set(key, b"pending")  # uncommitted: its path must survive
+    assert trie.unload(keep_depth=1) > 0
+    assert trie.get(key) == b"pending"
+    assert all(trie.get(k) == v for k, v in pairs.items() if k != key)
+    assert trie.commit() == trie_root({**pairs, key: b"pending"})
+    assert trie.unload(keep_depth=0) >= 1
+    assert trie.commit() == trie_root({**pairs, key: b"pending"})
