@@ -8,12 +8,15 @@ Call handlers take the metadata's argument names; the logic lives in `staking.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from node.localnet.runtime import BlockContext, CallContext, Pallet, Runtime, State, Weight, account_bytes
 from node.localnet.subtensor import coinbase, staking, subnets
 from node.localnet.subtensor.context import Ctx, err
 from node.localnet.subtensor.ledger import Ledger
+from node.localnet.subtensor.scenario import build_scenario, load_scenario
+from node.localnet.subtensor.simulation import WeightSimulator
 
 _HEAVY = Weight(500_000_000)
 
@@ -25,13 +28,23 @@ def _ctx(runtime: Runtime, state: State, block: int) -> Ctx:
 
 
 class SubtensorModule(Pallet):
-    """Subnets, registration, staking, weights and the per-block coinbase/epoch step."""
+    """Subnets, registration, staking, weights and the per-block coinbase/epoch step.
+
+    Args:
+        runtime: the localnet runtime.
+        scenario: optional genesis scenario (path, dict or Scenario); its validators are simulated.
+    """
 
     name = "SubtensorModule"
     weights = {name: _HEAVY for name in (
         "register_network", "register_network_with_identity", "burned_register", "root_register", "add_stake",
         "remove_stake", "add_stake_limit", "remove_stake_limit", "remove_stake_full_limit", "unstake_all",
         "unstake_all_alpha", "move_stake", "transfer_stake", "swap_stake", "swap_stake_limit", "set_weights")}
+
+    def __init__(self, runtime: Runtime, scenario: Any = None) -> None:
+        super().__init__(runtime)
+        self.scenario = load_scenario(scenario) if scenario is not None else None
+        self.simulator = WeightSimulator(self.scenario) if self.scenario is not None else None
 
     def c(self, ctx: CallContext) -> Ctx:
         """The operation context of a call."""
@@ -167,17 +180,20 @@ class SubtensorModule(Pallet):
         """Burn decay, coinbase, epochs."""
         coinbase.block_step(_ctx(self.runtime, block.state, block.number))
 
-    def build_genesis(self, state: State, config: Any) -> None:
-        """Root network (netuid 0) and TotalIssuance; then the scenario in config.extra, if any."""
-        from node.localnet.subtensor.scenario import build_scenario
+    def on_finalize(self, block: BlockContext) -> None:
+        """Simulated demo validators set their weights after the block's extrinsics."""
+        if self.simulator is not None:
+            self.simulator.step(_ctx(self.runtime, block.state, block.number))
 
+    def build_genesis(self, state: State, config: Any) -> None:
+        """Root network (netuid 0) and TotalIssuance; then the scenario (own or config.extra), if any."""
         c = _ctx(self.runtime, state, 0)
         subnets.init_network(c, 0, int(c.get("Tempo", 0)))
         c.set("SubnetMechanism", 0, value=0)
         c.set("SubtokenEnabled", 0, value=True)
         c.set("MaxAllowedUids", 0, value=64)
         c.set("TotalIssuance", value=int(state.get("Balances", "TotalIssuance")))
-        scenario = getattr(config, "extra", {}).get("subtensor_scenario")
+        scenario = self.scenario or getattr(config, "extra", {}).get("subtensor_scenario")
         if scenario is not None:
             build_scenario(c, scenario)
 
@@ -189,6 +205,20 @@ class Swap(Pallet):
 
 
 def install(runtime: Runtime) -> None:
-    """Add SubtensorModule and Swap to a runtime and register the subtensor runtime APIs."""
+    """Add SubtensorModule and Swap (no scenario) to a runtime."""
     runtime.add_pallet(SubtensorModule(runtime))
     runtime.add_pallet(Swap(runtime))
+
+
+def installer(scenario: Any) -> Callable[[Runtime], None]:
+    """An installer for a scenario (path/dict/Scenario): genesis builds it, its validators are simulated.
+
+    Pass the same scenario on every start of a persistent chain so the simulation keeps running.
+    """
+    sc = load_scenario(scenario)
+
+    def install_with_scenario(runtime: Runtime) -> None:
+        runtime.add_pallet(SubtensorModule(runtime, sc))
+        runtime.add_pallet(Swap(runtime))
+
+    return install_with_scenario

@@ -1,12 +1,156 @@
-"""Genesis scenarios: subnets, neurons and stake written straight into genesis storage."""
+"""Genesis scenarios (the demo network): subnets with identities, validators, miners and stake.
+
+A scenario is a JSON or TOML document (see `assets/localnet/demo.toml`)::
+
+    seed = "tao-wallet-demo"          # all keys derive from sr25519 seeds blake2(seed/netuid/role/i)
+    tempo = 20                        # default subnet tempo
+    [[subnets]]
+    name = "Apex"; validators = 12; miners = 96; pool_tao = 2000; validator_stake = 500
+    description = "..."; github_repo = "..."
+
+Genesis writes subnets directly (no extrinsics): the pool holds `pool_tao` TAO at price
+`pool_tao/pool_alpha`, validators hold `validator_stake` alpha each (minted as outstanding alpha),
+subnets are started (FirstEmissionBlockNumber = 1) with their EMA price primed to the pool price so
+TAO emission flows from block 1. `simulate_weights` makes validators set noisy weights every tempo.
+"""
 
 from __future__ import annotations
 
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import sr25519
+
+from node.localnet.hashing import blake2_256
+from node.localnet.subtensor import subnets as sn
 from node.localnet.subtensor.context import Ctx
+from node.localnet.subtensor.ledger import S, subnet_account
+
+TAO = 10**9
 
 
-def build_scenario(c: Ctx, scenario: Any) -> None:
-    """Placeholder until the demo network lands: an explicit error rather than a silent no-op."""
-    raise NotImplementedError("subtensor genesis scenarios are not implemented yet")
+@dataclass(frozen=True)
+class SubnetSpec:
+    """One scenario subnet."""
+
+    name: str
+    validators: int = 8
+    miners: int = 64
+    pool_tao: int = 1_000
+    pool_alpha: int | None = None
+    validator_stake: int = 1_000
+    tempo: int | None = None
+    symbol: str | None = None
+    description: str = ""
+    github_repo: str = ""
+    subnet_url: str = ""
+    max_allowed_validators: int = 64
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario; amounts in TAO/alpha units (converted to rao at genesis)."""
+
+    seed: str = "tao-wallet-demo"
+    tempo: int = 20
+    owner_balance: int = 10_000
+    simulate_weights: bool = True
+    weight_noise: float = 0.15
+    immunity_period: int = 100
+    subnets: tuple[SubnetSpec, ...] = field(default_factory=tuple)
+
+    def key(self, netuid: int, role: str, index: int) -> bytes:
+        """Deterministic sr25519 public key for (netuid, role, index); the seed is blake2 of the label."""
+        return sr25519.pair_from_seed(self.secret_seed(netuid, role, index))[0]  # type: ignore[no-any-return]
+
+    def secret_seed(self, netuid: int, role: str, index: int) -> bytes:
+        """The 32-byte mini-secret of a demo key (documented so users can import demo keys)."""
+        return blake2_256(f"{self.seed}/{netuid}/{role}/{index}".encode())
+
+
+def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
+    """Parse a scenario from a dict, a JSON/TOML file path, or pass a Scenario through.
+
+    Raises:
+        ValueError: unknown keys or malformed values, naming the offending field.
+    """
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, str | Path):
+        path = Path(source)
+        text = path.read_text()
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    else:
+        data = dict(source)
+    subnet_rows = data.pop("subnets", [])
+    known = set(Scenario.__dataclass_fields__) - {"subnets"}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown scenario keys: {sorted(unknown)}")
+    specs = []
+    for i, row in enumerate(subnet_rows):
+        bad = set(row) - set(SubnetSpec.__dataclass_fields__)
+        if bad:
+            raise ValueError(f"subnet #{i + 1}: unknown keys {sorted(bad)}")
+        specs.append(SubnetSpec(**row))
+    return Scenario(**data, subnets=tuple(specs))
+
+
+def _endow(c: Ctx, who: bytes, amount: int) -> None:
+    """Genesis-only balance write (no events exist at genesis); keeps both issuance counters in step."""
+    acct = c.state.get("System", "Account", who)
+    acct["data"]["free"] = int(acct["data"]["free"]) + amount
+    acct["providers"] = max(int(acct["providers"]), 1)
+    c.state.set("System", "Account", who, value=acct)
+    for pallet in ("Balances", S):
+        c.state.set(pallet, "TotalIssuance", value=int(c.state.get(pallet, "TotalIssuance")) + amount)
+
+
+def build_scenario(c: Ctx, source: str | Path | dict[str, Any] | Scenario) -> Scenario:
+    """Write the scenario's subnets into genesis storage; return the parsed scenario."""
+    sc = load_scenario(source)
+    for netuid, spec in enumerate(sc.subnets, start=1):
+        _build_subnet(c, sc, netuid, spec)
+    return sc
+
+
+def _build_subnet(c: Ctx, sc: Scenario, netuid: int, spec: SubnetSpec) -> None:
+    owner_ck, owner_hk = sc.key(netuid, "owner", 0), sc.key(netuid, "owner-hotkey", 0)
+    _endow(c, owner_ck, sc.owner_balance * TAO)
+    sn.init_network(c, netuid, spec.tempo or sc.tempo)
+    pool_tao = spec.pool_tao * TAO
+    pool_alpha = (spec.pool_alpha if spec.pool_alpha is not None else spec.pool_tao) * TAO
+    _endow(c, subnet_account(netuid), pool_tao)
+    for item, value in (("SubnetMechanism", 1), ("SubnetTAO", pool_tao), ("SubnetAlphaIn", pool_alpha),
+                        ("SubnetOwner", owner_ck), ("SubnetOwnerHotkey", owner_hk), ("SubnetLocked", pool_tao),
+                        ("NetworkRegisteredAt", 0), ("FirstEmissionBlockNumber", 1), ("SubtokenEnabled", True),
+                        ("ImmunityPeriod", sc.immunity_period), ("WeightsSetRateLimit", 0),
+                        ("MaxAllowedValidators", spec.max_allowed_validators),
+                        ("TokenSymbol", (spec.symbol or spec.name[:1]).encode())):
+        c.set(item, netuid, value=value)
+    c.state.set("Swap", "SwapBalancer", netuid, value={"quote": 5 * 10**17})
+    c.set("SubnetMovingPrice", netuid, value={"bits": (pool_tao << 32) // pool_alpha})
+    c.ledger.add_plain("TotalStake", pool_tao)
+    c.set("SubnetIdentitiesV3", netuid, value={
+        "subnet_name": spec.name.encode(), "github_repo": spec.github_repo.encode(), "subnet_contact": b"",
+        "subnet_url": spec.subnet_url.encode(), "discord": b"", "description": spec.description.encode(),
+        "logo_url": b"", "additional": b""})
+    c.create_hotkey_account(owner_ck, owner_hk)
+    sn.append_neuron(c, netuid, owner_hk)
+    stake = spec.validator_stake * TAO
+    for i in range(spec.validators):
+        ck, hk = sc.key(netuid, "validator", i), sc.key(netuid, "validator-hotkey", i)
+        _endow(c, ck, 100 * TAO)
+        c.create_hotkey_account(ck, hk)
+        sn.append_neuron(c, netuid, hk)
+        c.ledger.increase_stake(hk, ck, netuid, stake)
+        c.ledger.add("SubnetAlphaOut", netuid, stake)
+    for i in range(spec.miners):
+        ck, hk = sc.key(netuid, "miner", i), sc.key(netuid, "miner-hotkey", i)
+        c.create_hotkey_account(ck, hk)
+        sn.append_neuron(c, netuid, hk)
+    # validators start with permits so their first weights count (the chain grants them at an epoch)
+    c.set("ValidatorPermit", netuid, value=[i <= spec.validators for i in range(1 + spec.validators + spec.miners)])
