@@ -29,6 +29,8 @@ class Entries:
 
     def select(self, mask: npt.NDArray[np.bool_]) -> Entries:
         """The entries where mask is true."""
+        if mask.all():
+            return self
         return Entries(self.rows[mask], self.cols[mask], self.vals[mask])
 
 
@@ -57,16 +59,15 @@ def ema_union(ar: Arith, new: Entries, old: Entries, alpha: Vec, n: int) -> Entr
     cols = np.concatenate([new.cols, old.cols])
     vals = np.concatenate([ar.mul(a_new, new.vals), ar.mul(a_old, old.vals)])
     key = rows * n + cols
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key, kind="stable")  # two sorted runs: timsort merges them in O(n)
     key, vals = key[order], vals[order]
     first = np.ones(key.shape[0], bool)
     first[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(first)
     summed = np.add.reduceat(vals, starts) if starts.size else vals[:0]
-    ukey = key[starts]
     keep = summed > 0
-    ukey = ukey[keep]
-    return Entries(ukey // n, ukey % n, summed[keep])
+    pick = order[starts[keep]]
+    return Entries(rows[pick], cols[pick], summed[keep])
 
 
 def normalize_by_subnet(ar: Arith, x: Vec, seg: IntVec, n_subnets: int) -> Vec:
@@ -120,6 +121,13 @@ def alpha_sigmoid(ar: Arith, c: Vec, w: Vec, b: Vec, lo: Vec, hi: Vec, steep: Ve
     return out
 
 
+def ema_alpha(ar: Arith, new: Vec, old: Vec, alpha: Vec) -> Vec:
+    """``mat_ema_alpha_sparse`` at the new entries: ``min((1-a)*old + max(a*new, 0), 1)``."""
+    decayed = ar.mul(ar.one - alpha, old)
+    out: Vec = np.minimum(decayed + np.maximum(ar.mul(alpha, new), 0), ar.one)
+    return out
+
+
 def yuma3(
     ar: Arith, wb: Entries, bonds: Entries, consensus: Vec, active_stake: Vec, incentive: Vec,
     alpha: Vec, liquid: npt.NDArray[np.bool_], alpha_lo: Vec, alpha_hi: Vec, steep: Vec,
@@ -140,8 +148,7 @@ def yuma3(
     b_full = _lookup(lb, lw.rows, lw.cols, n, np.ones(lb.rows.shape[0], bool))
     a = alpha_sigmoid(ar, consensus[lw.cols], w_seen, b_seen, alpha_lo[lw.rows], alpha_hi[lw.rows],
                       steep[lw.rows])
-    decayed = ar.mul(ar.one - a, b_full)
-    val = np.minimum(decayed + np.maximum(ar.mul(a, lw.vals), 0), ar.one)
+    val = ema_alpha(ar, lw.vals, b_full, a)
     keep = val > 0
     liquid_part = Entries(lw.rows[keep], lw.cols[keep], val[keep])
     rows = np.concatenate([fixed_part.rows, liquid_part.rows])

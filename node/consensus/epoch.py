@@ -172,6 +172,10 @@ def _weights_for_bonds(
 ) -> Entries:
     """``interpolate_sparse(W, W_clipped, bonds_penalty)`` per subnet."""
     bp = np.asarray([ar.u16_ratio(i.hyper.bonds_penalty) for i in inputs], dtype=ar.dtype)
+    if np.all(bp == ar.one):
+        return clipped
+    if np.all(bp == 0):
+        return w
     bp_w = bp[seg[w.rows]]
     is_zero = bp_w == 0
     is_one = bp_w == ar.one

@@ -36,14 +36,14 @@ def mul(a: IntArray, b: IntArray) -> IntArray:
     b = np.asarray(b, dtype=np.int64)
     amax, bmax = _max(a), _max(b)
     if amax * bmax < (1 << 64):
-        prod = a.astype(np.uint64) * b.astype(np.uint64)
-        return (prod >> np.uint64(FRAC)).astype(np.int64)
-    ua, ub = a.astype(np.uint64), b.astype(np.uint64)
+        prod = a.view(np.uint64) * b.view(np.uint64)
+        return (prod >> np.uint64(FRAC)).view(np.int64)
+    ua, ub = a.view(np.uint64), b.view(np.uint64)
     s = np.uint64(FRAC)
     m = np.uint64(MASK32)
     ah, al, bh, bl = ua >> s, ua & m, ub >> s, ub & m
     out = ((ah * bh) << s) + ah * bl + al * bh + ((al * bl) >> s)
-    return out.astype(np.int64)
+    return out.view(np.int64)
 
 
 def mul_signed(a: IntArray, b: IntArray) -> IntArray:
@@ -59,24 +59,49 @@ def mul_signed(a: IntArray, b: IntArray) -> IntArray:
 
 
 def div(a: IntArray, b: IntArray) -> IntArray:
-    """I32F32 ``safe_div`` for non-negative raw values: ``trunc(a * 2**32 / b)``, 0 if b == 0 or overflow."""
+    """I32F32 ``safe_div`` for non-negative raw values: ``trunc(a * 2**32 / b)``, 0 if b == 0 or overflow.
+
+    A float64 estimate of the quotient is off by a few units at most; the exact remainder
+    ``a*2**32 - q*b`` is then small, so it is computed modulo 2**64, read back as a signed
+    int64, and ``q += floor(remainder / b)`` makes the quotient exact.
+    """
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     a, b = np.broadcast_arrays(a, b)
     zero = b == 0
-    bs = np.where(zero, ONE, b)
-    # Common factor 2**32 (values that are whole numbers, e.g. u16 weights): divide it out.
-    if a.size and not (int(np.bitwise_or.reduce(a.ravel())) | int(np.bitwise_or.reduce(bs.ravel()))) & MASK32:
-        a, bs = a >> FRAC, bs >> FRAC
-    q0 = a // bs
-    r = (a - q0 * bs).astype(np.uint64)
+    if _max(b) >= 1 << 61 or (a.size and int(a.min()) < 0):
+        return _div_long(a, b)
+    bs = np.where(zero, 1, b)
+    qf = np.floor(a.astype(np.float64) * (float(ONE) / bs.astype(np.float64)))
+    overflow = qf >= float(1 << 62)
+    q = np.where(overflow, 0, qf).astype(np.int64)
+    ub = bs.view(np.uint64)
+    r = ((a.view(np.uint64) << np.uint64(FRAC)) - q.view(np.uint64) * ub).view(np.int64)
+    bad = (r < 0) | (r >= bs)
+    if bad.any():  # the estimate missed by a few units: one floor division of the remainder fixes it
+        q = q.copy()
+        q[bad] += r[bad] // bs[bad]
+    out = np.where(zero, 0, q)
+    if overflow.any():
+        out = np.where(overflow, _div_long(a, b), out)
+    return out
+
+
+def _div_long(a: IntArray, b: IntArray) -> IntArray:
+    """Reference long division for ``div`` (any int64 a, b; truncation toward zero)."""
+    zero = b == 0
+    neg = (a < 0) ^ (b < 0)
+    ma = np.abs(a)
+    bs = np.where(zero, 1, np.abs(b))
+    q0 = ma // bs
+    r = (ma - q0 * bs).astype(np.uint64)
     ubs = bs.astype(np.uint64)
     overflow = q0 >= (1 << 31)
     q = (q0 & 0xFFFFFFFF).astype(np.uint64)
     chunk = 64 - _max(bs).bit_length()
     remaining = FRAC
     while remaining:
-        step = min(chunk, remaining)
+        step = max(1, min(chunk, remaining))
         sh = np.uint64(step)
         r = r << sh
         digit = r // ubs
@@ -84,6 +109,7 @@ def div(a: IntArray, b: IntArray) -> IntArray:
         q = (q << sh) + digit
         remaining -= step
     out = q.astype(np.int64)
+    out = np.where(neg, -out, out)
     return np.where(zero | overflow, 0, out)
 
 

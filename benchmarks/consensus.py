@@ -1,0 +1,96 @@
+"""Benchmark node.consensus: median epoch time per shape and mode, plus peak memory.
+
+Run: .venv/bin/python benchmarks/consensus.py [--runs 20]
+Shapes (docs/consensus.md §Performance): 64 validators x 256 uids (dense weights);
+256 validators x 4096 uids (~10% density); a batch of 128 subnets x 256 uids (64 validators each).
+Each timed epoch reads realistic bonds: the state after one warm-up epoch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+from node.consensus import EpochInput, Hyperparameters, SparseRows, next_input, run_batch, run_epoch
+
+TARGETS_MS = {
+    ("64x256", "exact"): 3.0, ("64x256", "fast"): 1.0,
+    ("256x4096", "exact"): 50.0, ("256x4096", "fast"): 15.0,
+    ("128x(64x256)", "exact"): 250.0, ("128x(64x256)", "fast"): 100.0,
+}
+
+
+def make_subnet(validators: int, n: int, density: float, seed: int) -> EpochInput:
+    """A subnet whose first ``validators`` uids hold stake and set random weights."""
+    rng = np.random.default_rng(seed)
+    stake = np.zeros(n, np.uint64)
+    stake[:validators] = rng.integers(10**12, 10**15, validators, dtype=np.uint64)
+    k = max(1, int(round(density * n)))
+    rows: list[list[tuple[int, int]]] = []
+    for i in range(n):
+        if i < validators:
+            cols = np.sort(rng.choice(n, size=k, replace=False))
+            vals = rng.integers(1, 65536, k)
+            vals = (vals * 65535) // vals.max()
+            rows.append(list(zip(cols.tolist(), vals.tolist(), strict=True)))
+        else:
+            rows.append([])
+    hyper = Hyperparameters(tempo=360, max_allowed_validators=validators)
+    inp = EpochInput(
+        current_block=10_000, last_update=np.full(n, 9_990, np.uint64),
+        block_at_registration=np.zeros(n, np.uint64), stake=stake,
+        validator_permit=np.arange(n) < validators, weights=SparseRows.from_rows(rows),
+        bonds=SparseRows.empty(n), hyper=hyper,
+    )
+    return next_input(inp, run_epoch(inp, "fast"), block_step=1)  # carry realistic bonds
+
+
+def median_ms(fn: Callable[[], object], runs: int) -> float:
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    small = make_subnet(64, 256, 1.0, 1)
+    large = make_subnet(256, 4096, 0.1, 2)
+    batch = [make_subnet(64, 256, 1.0, 100 + s) for s in range(128)]
+    cases: list[tuple[str, Callable[[str], object]]] = [
+        ("64x256", lambda m: run_epoch(small, m)),  # type: ignore[arg-type]
+        ("256x4096", lambda m: run_epoch(large, m)),  # type: ignore[arg-type]
+        ("128x(64x256)", lambda m: run_batch(batch, m)),  # type: ignore[arg-type]
+    ]
+    print(f"{'shape':<14} {'mode':<6} {'median ms':>10} {'target ms':>10}  verdict   (runs={args.runs})")
+    for name, fn in cases:
+        for mode in ("exact", "fast"):
+            ms = median_ms(lambda fn=fn, mode=mode: fn(mode), args.runs)
+            target = TARGETS_MS[(name, mode)]
+            verdict = "ok" if ms <= target else "MISSED"
+            print(f"{name:<14} {mode:<6} {ms:>10.2f} {target:>10.1f}  {verdict}")
+    for mode in ("exact", "fast"):
+        tracemalloc.start()
+        run_epoch(large, mode)  # type: ignore[arg-type]
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"peak memory 256x4096 {mode}: {peak / 2**20:.1f} MiB (tracemalloc)")
+    tracemalloc.start()
+    run_batch(batch, "exact")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak memory 128-subnet batch exact: {peak / 2**20:.1f} MiB (tracemalloc)")
+
+
+if __name__ == "__main__":
+    main()
