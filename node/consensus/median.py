@@ -64,10 +64,9 @@ def consensus(
     if e_cols.size == 0:
         return out
     # Order within a column only matters up to ties of equal value, so an unstable sort works.
-    if ar.exact:
-        order = np.argsort(e_cols * (1 << 34) + e_vals)
-    else:  # values lie in [0, 1]: the float key keeps columns apart
-        order = np.argsort(e_cols * 4.0 + e_vals)
+    # Fast-mode values lie in [0, 1], so the float key still keeps columns apart.
+    key = e_cols * (1 << 34) + e_vals if ar.exact else e_cols * 4.0 + e_vals
+    order = np.argsort(key)
     s_cols, s_vals, s_stake = e_cols[order], e_vals[order], e_stake[order]
     csum = np.cumsum(s_stake)
     first = np.ones(s_cols.shape[0], bool)
