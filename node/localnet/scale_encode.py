@@ -91,8 +91,6 @@ def _variant(types: dict[int, dict[str, Any]], ty: dict[str, Any], variants: lis
         raise ScaleEncodeError(f"unknown variant {name!r}")
     fields = var["fields"]
     out = bytes([var["index"]])
-    if fields and inner is None:
-        raise ScaleEncodeError(f"variant {name!r} needs a value")
     if not fields:
         return out
     if len(fields) == 1 and (fields[0]["name"] is None or not isinstance(inner, dict)):
