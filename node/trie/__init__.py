@@ -11,7 +11,7 @@ from node.trie.errors import InvalidProofError, MissingNodeError, TrieError
 from node.trie.hashing import EMPTY_ROOT, blake2_256
 from node.trie.proof import verify_read_proof
 from node.trie.pruning import SqliteNodePruner
-from node.trie.root import ordered_trie_root, trie_root
+from node.trie.root import extrinsics_root_state_version, ordered_trie_root, storage_state_version, trie_root
 from node.trie.store import MemoryNodeStore, NodeStore, SqliteNodeStore
 from node.trie.trie import CommitDelta, Trie
 
@@ -27,7 +27,9 @@ __all__ = [
     "Trie",
     "TrieError",
     "blake2_256",
+    "extrinsics_root_state_version",
     "ordered_trie_root",
+    "storage_state_version",
     "trie_root",
     "verify_read_proof",
 ]

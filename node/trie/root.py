@@ -8,7 +8,7 @@ from node.trie.codec import HASH_LEN, encode_branch, encode_leaf
 from node.trie.hashing import EMPTY_ROOT, blake2_256, encode_compact
 from node.trie.trie import value_threshold
 
-__all__ = ["ordered_trie_root", "trie_root"]
+__all__ = ["extrinsics_root_state_version", "ordered_trie_root", "storage_state_version", "trie_root"]
 
 
 def trie_root(pairs: Mapping[bytes, bytes], *, state_version: int = 1) -> bytes:
@@ -21,9 +21,29 @@ def trie_root(pairs: Mapping[bytes, bytes], *, state_version: int = 1) -> bytes:
     return blake2_256(enc)
 
 
-def ordered_trie_root(items: Sequence[bytes], *, state_version: int = 1) -> bytes:
-    """Root of the trie mapping SCALE ``Compact(index)`` to each item (Substrate extrinsics root)."""
+def ordered_trie_root(items: Sequence[bytes], *, state_version: int = 0) -> bytes:
+    """Root of the trie mapping SCALE ``Compact(index)`` to each item (Substrate extrinsics root).
+
+    The default is state version 0 because that is what ``frame_system`` uses for extrinsics roots
+    unless ``RuntimeVersion.system_version`` is 2 (``extrinsics_root_state_version()``). Subtensor
+    declares ``system_version: 1``: storage trie V1, extrinsics root V0; use
+    :func:`extrinsics_root_state_version` when following another runtime.
+    """
     return trie_root({encode_compact(i): item for i, item in enumerate(items)}, state_version=state_version)
+
+
+def extrinsics_root_state_version(system_version: int) -> int:
+    """Trie state version of the extrinsics root for a runtime's ``system_version`` (0 and 1 -> 0)."""
+    if system_version not in (0, 1, 2):
+        raise ValueError(f"unknown system_version {system_version}")
+    return 1 if system_version == 2 else 0
+
+
+def storage_state_version(system_version: int) -> int:
+    """Trie state version of the storage (state root) for a runtime's ``system_version``."""
+    if system_version not in (0, 1, 2):
+        raise ValueError(f"unknown system_version {system_version}")
+    return 0 if system_version == 0 else 1
 
 
 def _value_part(value: bytes, threshold: int | None) -> tuple[bytes, bool]:

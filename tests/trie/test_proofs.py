@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from pathlib import Path
@@ -20,7 +21,7 @@ from node.trie import (
 )
 from node.trie.codec import HashedValue, Node, decode_node, encode_branch, encode_leaf
 
-DATA = Path(__file__).parent / "data" / "smoldot_proofs.json"
+DATA = Path(__file__).parent / "data" / "smoldot_proofs.json.gz"
 
 
 def _state(n: int = 500) -> dict[bytes, bytes]:
@@ -158,7 +159,7 @@ def test_garbage_never_crashes(proof: list[bytes], key: bytes) -> None:
 
 
 def _cases() -> list[dict[str, object]]:
-    return list(json.loads(DATA.read_text())["cases"])
+    return list(json.loads(gzip.decompress(DATA.read_bytes()))["cases"])
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: str(c["name"]))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from node.trie import EMPTY_ROOT, MemoryNodeStore, Trie, blake2_256, ordered_trie_root, trie_root
+from node.trie import (
+    EMPTY_ROOT,
+    MemoryNodeStore,
+    Trie,
+    blake2_256,
+    extrinsics_root_state_version,
+    ordered_trie_root,
+    storage_state_version,
+    trie_root,
+)
 from node.trie.hashing import encode_compact
 
 # (extrinsics, extrinsicsRoot) from real block headers, as published:
@@ -30,16 +39,22 @@ def test_extrinsics_root_of_real_blocks(extrinsics: list[str], root: str) -> Non
 
 def test_ordered_root_uses_compact_index_keys() -> None:
     items = [bytes([i]) * (i * 3) for i in range(70)]  # indices >= 64 use two-byte compact keys
-    assert ordered_trie_root(items) == trie_root({encode_compact(i): x for i, x in enumerate(items)})
+    assert ordered_trie_root(items) == trie_root({encode_compact(i): x for i, x in enumerate(items)}, state_version=0)
     assert encode_compact(64) == b"\x01\x01"
 
 
-def test_signed_size_extrinsics_are_value_nodes_in_v1() -> None:
+def test_signed_size_extrinsics_are_value_nodes_only_in_v1() -> None:
     xt = bytes(range(100))  # any signed extrinsic is longer than 32 bytes
-    leaf_v1 = bytes([0x20 | 2, 0x00]) + blake2_256(xt)
-    assert ordered_trie_root([xt]) == blake2_256(leaf_v1)
     leaf_v0 = bytes([0x42, 0x00]) + encode_compact(len(xt)) + xt
-    assert ordered_trie_root([xt], state_version=0) == blake2_256(leaf_v0)
+    assert ordered_trie_root([xt]) == blake2_256(leaf_v0)  # default: V0, as frame_system does
+    leaf_v1 = bytes([0x20 | 2, 0x00]) + blake2_256(xt)
+    assert ordered_trie_root([xt], state_version=1) == blake2_256(leaf_v1)
+
+
+@pytest.mark.parametrize(("system_version", "storage", "extrinsics"), [(0, 0, 0), (1, 1, 0), (2, 1, 1)])
+def test_system_version_mapping(system_version: int, storage: int, extrinsics: int) -> None:
+    assert storage_state_version(system_version) == storage
+    assert extrinsics_root_state_version(system_version) == extrinsics
 
 
 def test_trie_root_equals_incremental_trie_for_large_random_state() -> None:
