@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -86,7 +87,7 @@ def test_system_bookkeeping(chain: Chain) -> None:
 def test_timestamps_and_slots_strictly_increase(chain: Chain) -> None:
     times = [chain.read("Timestamp", "Now", at=chain.block_hash(n)) for n in (1, 2, 3)]
     assert times[0] < times[1] < times[2]
-    assert all(b - a >= chain.runtime.slot_duration_ms for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= chain.runtime.slot_duration_ms for a, b in itertools.pairwise(times))
 
 
 def test_genesis_is_deterministic() -> None:

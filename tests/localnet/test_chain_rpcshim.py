@@ -34,7 +34,7 @@ class ChainRpcShim:
             return {"jsonrpc": "2.0", "id": 1,
                     "error": {"code": exc.code, "message": exc.message, "data": exc.data}}
 
-    def _dispatch(self, method: str, params: list[Any]) -> Any:  # noqa: C901 - a flat method table
+    def _dispatch(self, method: str, params: list[Any]) -> Any:
         c = self.chain
         if method == "chain_getBlockHash":
             n = params[0] if params else None

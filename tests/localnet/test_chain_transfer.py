@@ -106,7 +106,7 @@ def test_module_error_indices_come_from_metadata(env: tuple[Chain, SubstrateInte
     inner = si.compose_call("Sudo", "sudo", {"call": si.compose_call("System", "remark", {"remark": "0x01"})})
     receipt = submit_and_seal(chain, si, dave, "Utility", "batch_all", {"calls": [inner]})
     assert not receipt.is_success
-    failed = [e.value for e in receipt.triggered_events if e.value["event_id"] == "ExtrinsicFailed"][0]
+    failed = next(e.value for e in receipt.triggered_events if e.value["event_id"] == "ExtrinsicFailed")
     err = failed["attributes"]["dispatch_error"]["Module"]
     sudo = chain.md.pallet("Sudo")
     assert err == {"index": sudo.index, "error": "0x" + bytes([sudo.errors["RequireSudo"].index, 0, 0, 0]).hex()}
@@ -156,7 +156,7 @@ def test_batch_semantics(env: tuple[Chain, SubstrateInterface]) -> None:
     r = submit_and_seal(chain, si, ferdie, "Utility", "batch", {"calls": [ok, bad, ok2]})
     ids = [e.value["event_id"] for e in r.triggered_events]
     assert r.is_success and "BatchInterrupted" in ids and "BatchCompleted" not in ids
-    interrupted = [e.value for e in r.triggered_events if e.value["event_id"] == "BatchInterrupted"][0]
+    interrupted = next(e.value for e in r.triggered_events if e.value["event_id"] == "BatchInterrupted")
     assert interrupted["attributes"]["index"] == 1
     assert free(si, d1.ss58_address) == TAO and free(si, d2.ss58_address) == 0
 
@@ -195,7 +195,7 @@ def test_transfer_below_existential_deposit_to_new_account(env: tuple[Chain, Sub
     ed = chain.md.constant("Balances", "ExistentialDeposit")
     r = submit_and_seal(chain, si, bob, "Balances", "transfer_allow_death",
                         {"dest": Keypair.create_from_uri("//Tiny").ss58_address, "value": ed - 1})
-    failed = [e.value for e in r.triggered_events if e.value["event_id"] == "ExtrinsicFailed"][0]
+    failed = next(e.value for e in r.triggered_events if e.value["event_id"] == "ExtrinsicFailed")
     assert failed["attributes"]["dispatch_error"] == {"Token": "BelowMinimum"}
 
 
@@ -203,7 +203,7 @@ def test_remark_with_event_and_fund(env: tuple[Chain, SubstrateInterface]) -> No
     chain, si = env
     bob = Keypair.create_from_uri("//Bob")
     r = submit_and_seal(chain, si, bob, "System", "remark_with_event", {"remark": "0x68656c6c6f"})
-    remarked = [e.value for e in r.triggered_events if e.value["event_id"] == "Remarked"][0]
+    remarked = next(e.value for e in r.triggered_events if e.value["event_id"] == "Remarked")
     import hashlib
 
     assert remarked["attributes"]["hash"] == "0x" + hashlib.blake2b(b"hello", digest_size=32).hexdigest()
