@@ -1,19 +1,69 @@
-"""The Textual application: wiring only."""
+"""The Textual application: wiring only. Services come in through the constructor (tests pass their own)."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
 
+from screens.help import HelpScreen
+from screens.wallets import WalletsScreen
+from tao_wallet.config import AppConfig
 from tao_wallet.paths import ASSETS
+from tao_wallet.services.wallets import WalletService
 
 
 class TaoWalletApp(App[None]):
-    """tao-wallet's terminal UI."""
+    """tao-wallet's terminal UI.
+
+    Args:
+        wallets: The wallet service (the CLI builds it from the config).
+        config: Settings; defaults to ``AppConfig()`` with the service's wallet path.
+    """
 
     CSS_PATH = str(ASSETS / "app.tcss")
     TITLE = "tao-wallet"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Footer()
+    network: reactive[str] = reactive("local")
+    """Network profile shown in the header."""
+
+    connection: reactive[str] = reactive("offline")
+    """Chain connection state shown in the header; the future node service sets it ("syncing", "online")."""
+
+    def __init__(self, wallets: WalletService, config: AppConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or AppConfig(wallet_path=wallets.root)
+        self.wallets = wallets
+        self.wallets_screen = WalletsScreen(wallets, self.config)
+        self.network = self.config.network
+
+    def on_mount(self) -> None:
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        self._update_subtitle()
+        self.push_screen(self.wallets_screen)
+
+    def _update_subtitle(self) -> None:
+        self.sub_title = f"{self.network} · {self.connection}"
+
+    def watch_network(self) -> None:
+        self._update_subtitle()
+
+    def watch_connection(self) -> None:
+        self._update_subtitle()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.wallets.lock_all()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.wallets.lock_all()

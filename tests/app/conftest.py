@@ -1,0 +1,72 @@
+"""Fixtures for the TUI tests: a private copy of the prepared wallets at ~/.bittensor/wallets."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerFailed
+
+from tao_wallet.app import TaoWalletApp
+from tao_wallet.config import AppConfig
+from tao_wallet.services.wallets import WalletService
+from tests.app.prepared import Prepared, build, copy_to
+
+
+@pytest.fixture(scope="session")
+def prepared_master(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    return build(tmp_path_factory.mktemp("prepared") / "wallets")
+
+
+@pytest.fixture
+def wallets(prepared_master: Prepared, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Prepared:
+    """This test's own copy, at the bittensor default location under the test's HOME."""
+    target = Path.home() / ".bittensor" / "wallets"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("TAO_WALLET_PATH", str(target))
+    return copy_to(prepared_master, target)
+
+
+@pytest.fixture
+def service(wallets: Prepared) -> WalletService:
+    return WalletService(wallets.root)
+
+
+@pytest.fixture
+def app(service: WalletService) -> TaoWalletApp:
+    return TaoWalletApp(wallets=service, config=AppConfig(wallet_path=service.root))
+
+
+BACKGROUND_GROUPS = ("load", "key-op")
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until all load and key-operation workers finished and their messages were handled.
+
+    Flow workers (waiting for a dialog) are left alone: waiting for them would wait for the user.
+    """
+    for _ in range(100):
+        await pilot.pause()
+        running = [w for w in pilot.app.workers if w.group in BACKGROUND_GROUPS and not w.is_finished]
+        if not running:
+            await pilot.pause()
+            if not [w for w in pilot.app.workers if w.group in BACKGROUND_GROUPS and not w.is_finished]:
+                return
+            continue
+        with contextlib.suppress(WorkerFailed):  # failures are shown by the screen; tests check that
+            await pilot.app.workers.wait_for_complete(running)
+    raise AssertionError("workers did not settle")
+
+
+async def click(pilot: Pilot[None], selector: str) -> None:
+    """Click a button like a person: Textual ignores a second click within its 0.2 s press effect."""
+    from textual.widgets import Button
+
+    for _ in range(50):
+        if not pilot.app.screen.query_one(selector, Button).has_class("-active"):
+            break
+        await pilot.pause(0.05)
+    assert await pilot.click(selector), f"could not click {selector}"
+    await pilot.pause()
