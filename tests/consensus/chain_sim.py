@@ -31,6 +31,7 @@ class ChainSim:
     weights: list[list[tuple[int, int]]] = field(default_factory=list)
     bonds: list[list[tuple[int, int]]] = field(default_factory=list)
     last_output: EpochOutput | None = None
+    mode: str = "exact"
 
     @property
     def n(self) -> int:
@@ -79,8 +80,8 @@ class ChainSim:
             rao_emission=rao,
         )
 
-    def epoch(self, rao: int = 1_000_000_000, mode: str = "exact") -> EpochOutput:
-        out = run_epoch(self.input(rao), mode)  # type: ignore[arg-type]
+    def epoch(self, rao: int = 1_000_000_000) -> EpochOutput:
+        out = run_epoch(self.input(rao), self.mode)  # type: ignore[arg-type]
         self.permit = out.validator_permit.tolist()
         self.bonds = out.bonds.to_rows()
         self.last_output = out
