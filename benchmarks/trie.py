@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from node.trie import MemoryNodeStore, SqliteNodeStore, Trie, verify_read_proof
+from node.trie import MemoryNodeStore, SqliteNodePruner, SqliteNodeStore, Trie, verify_read_proof
 
 PREFIX = bytes.fromhex("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9")
 
@@ -57,6 +57,37 @@ def bench_commits(
     return total / rounds
 
 
+def localnet_like(blocks: int = 1000) -> None:
+    """A small dev-chain state (2,000 keys); each block rewrites 8 System items, in SQLite with pruning."""
+    system = hashlib.blake2b(b"System", digest_size=16).digest()
+    items = [system + hashlib.blake2b(name, digest_size=16).digest() for name in
+             (b"Number", b"ParentHash", b"Events", b"EventCount", b"Digest", b"Now", b"BlockWeight")]
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(Path(tmp) / "state.sqlite")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        store = SqliteNodeStore(conn)
+        pruner = SqliteNodePruner(conn, store)
+        trie = Trie(store)
+        with conn:
+            for i in range(2000):
+                trie.set(account_key(i), account_value(i))
+            trie.commit()
+            pruner.record(0, trie.last_delta)
+        start = time.perf_counter()
+        for block in range(1, blocks + 1):
+            with conn:
+                for key in items:
+                    trie.set(key, block.to_bytes(4, "little") * (40 if key == items[2] else 2))
+                trie.set(system + b"BlockHash" + block.to_bytes(4, "little"), b"h" * 32)
+                trie.commit()
+                pruner.record(block, trie.last_delta)
+                pruner.prune(block - 256)
+        per_block = (time.perf_counter() - start) / blocks
+        print(f"localnet-like block (2k keys, 8 changed, SQLite tx + pruning to 256 states): {per_block * 1e3:.3f} ms")
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keys", type=int, default=100_000)
@@ -89,12 +120,14 @@ def main() -> None:
         conn.execute("PRAGMA synchronous=NORMAL")
         sql_store = SqliteNodeStore(conn)
         fresh = Trie(sql_store)
+        pruner = SqliteNodePruner(conn, sql_store)
 
         def build_sql() -> None:
             with conn:
                 for k, v in zip(keys, values, strict=True):
                     fresh.set(k, v)
                 fresh.commit()
+                pruner.record(0, fresh.last_delta)
 
         print(f"build {n} keys + first commit (SQLite store): {timed(build_sql):.2f} s")
         cold = Trie(sql_store, fresh.root)  # reopened: every node is loaded from SQLite on demand
@@ -107,7 +140,26 @@ def main() -> None:
         t_sql = bench_commits(cold, n, args.rounds, 3, in_tx)
         print(f"commit 10 changed keys (SQLite store, WAL, one tx each): {t_sql * 1e3:.3f} ms "
               f"(first {args.rounds} rounds with cold node loading: {t_sql_cold * 1e3:.3f} ms)")
+
+        block = 0
+
+        def with_pruning(f: Callable[[], None]) -> None:
+            nonlocal block
+            block += 1
+            with conn:
+                f()
+                pruner.record(block, cold.last_delta)
+                pruner.prune(block - 256)
+
+        t_prune = bench_commits(cold, n, args.rounds * 2, 4, with_pruning)
+        print(f"  ... plus reference-counted pruning keeping 256 states: {t_prune * 1e3:.3f} ms")
+        t_batch = bench_commits(cold, n, args.rounds, 5, lambda f: f())
+        with conn:
+            pass
+        print(f"  ... without a transaction per block (batching blocks): {t_batch * 1e3:.3f} ms")
         conn.close()
+
+    localnet_like()
 
     sample = [keys[i] for i in random.Random(2).sample(range(n), 200)]
     proofs: list[list[bytes]] = []
