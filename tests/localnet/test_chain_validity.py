@@ -103,7 +103,7 @@ def test_unfunded_signer_cannot_pay(env: tuple[Chain, SubstrateInterface]) -> No
 
 
 def test_unsigned_call_has_no_validator(env: tuple[Chain, SubstrateInterface]) -> None:
-    chain, si = env
+    chain, _si = env
     from node.localnet.extrinsic import encode_unsigned
 
     raw = encode_unsigned(chain.md, chain.md.encode_call("Timestamp", "set", {"now": 1}))
