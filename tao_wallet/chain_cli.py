@@ -1,0 +1,381 @@
+"""`tao-wallet balance`, `transfer`, `tx build|sign|submit|pending` and `address-book`: money on the chain.
+
+Previews, prompts and live status go to stderr; with --json, stdout carries one JSON document.
+`tx sign` never opens a network connection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tao_wallet.models import TransferPreview, TxStatusView
+from tao_wallet.services.errors import WalletError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _network_option(func: F) -> F:
+    return click.option(
+        "--network", "--subtensor.network", "-n", "network", default=None,
+        help="local (default), test, finney, or a ws:// / wss:// URL (env: TAO_WALLET_NETWORK).",
+    )(func)
+
+
+def _wallet_options(func: F) -> F:
+    for option in reversed([
+        click.option("--wallet-path", "--wallet_path", "-p", type=click.Path(file_okay=False, path_type=Path),
+                     default=None, help="Wallet directory (env: TAO_WALLET_PATH, BT_WALLET_PATH)."),
+        click.option("--wallet-name", "--wallet_name", "--name", "-w", "wallet_name", default="default",
+                     show_default=True, help="Wallet (coldkey) name."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(_to_json(data), indent=2))
+
+
+def _config(wallet_path: Path | None, network: str | None) -> Any:
+    from tao_wallet.config import load_config
+
+    return load_config({"wallet_path": wallet_path, "network": network})
+
+
+def _chain(network: str) -> Any:
+    """A ChainService for the network, starting the embedded localnet when the local profile needs it."""
+    from tao_wallet.network import ensure_local_node, resolve_network
+    from tao_wallet.services.chain import ChainService
+
+    profile = resolve_network(network)
+    handle = ensure_local_node(profile) if os.environ.get("TAO_WALLET_NO_EMBEDDED") != "1" else None
+    if handle is not None:
+        click.get_current_context().call_on_close(handle.stop)
+        click.echo(f"started the embedded localnet on {handle.url}", err=True)
+    service = ChainService(profile)
+    click.get_current_context().call_on_close(service.close)
+    return service
+
+
+def _wallets(wallet_path: Path) -> Any:
+    from tao_wallet.services.wallets import WalletService
+
+    return WalletService(wallet_path)
+
+
+def _sender_address(wallets: Any, name: str) -> str:
+    summary = wallets.get(name)
+    if summary.coldkey_address is None:
+        raise WalletError("no_coldkey", f"wallet {name!r} has no coldkey (create or import one first)")
+    return str(summary.coldkey_address)
+
+
+def _signer(wallets: Any, name: str, password_file: Path | None, no_prompt: bool) -> Any:
+    from tao_wallet.cli_passwords import existing_password
+    from tao_wallet.services.tx import wallet_signer
+
+    password = existing_password(wallets, name, None, password_file, no_prompt=no_prompt)
+    return wallet_signer(wallets, name, password)
+
+
+def _status_printer(as_json: bool) -> Callable[[TxStatusView], None]:
+    def show(view: TxStatusView) -> None:
+        where = f" #{view.block_number}" if view.block_number is not None else ""
+        click.echo(f"  [{view.phase}{where}] {view.detail}", err=True)
+
+    return show
+
+
+def _report(view: TxStatusView, as_json: bool) -> None:
+    if as_json:
+        _echo_json(asdict(view))
+    else:
+        if view.success is False:
+            click.echo(f"Failed in block #{view.block_number}: {view.error}", err=True)
+            if view.hint:
+                click.echo(f"What to do: {view.hint}", err=True)
+        elif view.phase in ("finalized", "in_block"):
+            click.echo(f"Success: {view.phase.replace('_', ' ')} in block #{view.block_number} "
+                       f"(tx {view.tx_hash})" + (f", fee {view.fee} TAO" if view.fee is not None else ""))
+        else:
+            click.echo(f"Status {view.phase}: {view.detail} (tx {view.tx_hash})")
+        for event in view.events:
+            click.echo(f"  event {event.pallet}.{event.name}({event.fields})", err=True)
+    if view.success is False or view.phase in ("rejected", "dropped", "unknown", "failed"):
+        click.get_current_context().exit(1)
+
+
+def _show_preview(preview: TransferPreview) -> None:
+    label = f" ({preview.dest_label})" if preview.dest_label else ""
+    lines = [
+        f"Network:     {preview.network}",
+        f"From:        {preview.sender} (free {preview.sender_free} TAO)",
+        f"To:          {preview.dest}{label}",
+        f"Amount:      {preview.amount} TAO" + ("  (everything)" if preview.mode == "all" else ""),
+        f"Fee:         {preview.fee} TAO (from the chain)",
+        f"Mode:        {preview.mode.replace('_', '-')}",
+        f"Call:        {preview.call}",
+    ]
+    lines += [f"Warning:     {w}" for w in preview.warnings]
+    click.echo("\n".join(lines), err=True)
+
+
+def _mode(keep_alive: bool, allow_death: bool, send_all: bool) -> str:
+    if sum((keep_alive, allow_death, send_all)) > 1:
+        raise WalletError("invalid_mode", "choose one of --keep-alive, --allow-death, --all")
+    return "all" if send_all else "allow_death" if allow_death else "keep_alive"
+
+
+@click.command("balance")
+@_wallet_options
+@click.option("--address", "-a", "addresses", multiple=True, help="SS58 address or address-book name (repeatable).")
+@_network_option
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple[str, ...], network: str | None,
+                    as_json: bool) -> None:
+    """Free, reserved and total TAO of a wallet's coldkey or of addresses."""
+    from tao_wallet.services.chain import encode_address
+    from tao_wallet.services.transfers import AddressBook
+
+    config = _config(wallet_path, network)
+    book = AddressBook()
+    targets = [encode_address(book.resolve(a)[0]) for a in addresses] or [
+        _sender_address(_wallets(config.wallet_path), wallet_name)
+    ]
+    chain = _chain(config.network)
+    views = [chain.balance(t) for t in targets]
+    if as_json:
+        _echo_json([dict(asdict(v), total=v.total) for v in views])
+        return
+    for v in views:
+        click.echo(f"{v.address}  free {v.free} TAO  reserved {v.reserved} TAO  total {v.total} TAO  "
+                   f"(block #{v.block_number}, {v.network})")
+
+
+@click.command("transfer")
+@_wallet_options
+@click.option("--dest", "--destination", required=True, help="SS58 address or address-book name.")
+@click.option("--amount", default=None, help="TAO to send (up to 9 decimals).")
+@click.option("--keep-alive", is_flag=True, help="Refuse to take the sender below the existential deposit (default).")
+@click.option("--allow-death", is_flag=True, help="Allow the sender's account to be closed.")
+@click.option("--all", "send_all", is_flag=True, help="Send the whole free balance (closes the account).")
+@click.option("--dry-run", is_flag=True, help="Show the preview (with the chain's fee) and stop.")
+@click.option("--no-prompt", is_flag=True, help="Do not ask for confirmation or passwords.")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--wait-for", type=click.Choice(["in_block", "finalized"]), default="finalized", show_default=True)
+@_network_option
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def transfer_command(wallet_path: Path | None, wallet_name: str, dest: str, amount: str | None, keep_alive: bool,
+                     allow_death: bool, send_all: bool, dry_run: bool, no_prompt: bool, password_file: Path | None,
+                     wait_for: str, network: str | None, as_json: bool) -> None:
+    """Send TAO: preview with the chain's fee, confirm, sign, then follow it to finality."""
+    from tao_wallet.services.transfers import TransferService
+
+    mode = _mode(keep_alive, allow_death, send_all)
+    config = _config(wallet_path, network)
+    wallets = _wallets(config.wallet_path)
+    sender = _sender_address(wallets, wallet_name)
+    service = TransferService(_chain(config.network))
+    prepared = service.prepare(sender, dest, amount, mode)
+    if dry_run:
+        if as_json:
+            _echo_json({"dry_run": True, "preview": asdict(prepared.preview)})
+        else:
+            _show_preview(prepared.preview)
+            click.echo("Dry run: nothing was signed or sent.", err=True)
+        return
+    _show_preview(prepared.preview)
+    if not no_prompt and not click.confirm("Send this transfer?", err=True, default=False):
+        raise click.Abort()
+    signer = _signer(wallets, wallet_name, password_file, no_prompt)
+    view = service.send(prepared, signer, on_status=_status_printer(as_json), wait_for=wait_for)
+    _report(view, as_json)
+
+
+@click.group("tx")
+def tx_group() -> None:
+    """Offline (air-gapped) signing: build online, sign offline, submit online."""
+
+
+@tx_group.group("build")
+def tx_build() -> None:
+    """Build an unsigned transaction file (online) and print it to stdout."""
+
+
+@tx_build.command("transfer")
+@_wallet_options
+@click.option("--from", "sender", default=None, help="Sender address (default: the wallet's coldkey address).")
+@click.option("--dest", "--destination", required=True, help="SS58 address or address-book name.")
+@click.option("--amount", default=None, help="TAO to send (up to 9 decimals).")
+@click.option("--keep-alive", is_flag=True)
+@click.option("--allow-death", is_flag=True)
+@click.option("--all", "send_all", is_flag=True)
+@click.option("--nonce", type=int, default=None, help="Nonce to use (default: the account's next).")
+@_network_option
+def tx_build_transfer(wallet_path: Path | None, wallet_name: str, sender: str | None, dest: str, amount: str | None,
+                      keep_alive: bool, allow_death: bool, send_all: bool, nonce: int | None,
+                      network: str | None) -> None:
+    """unsigned.json for a transfer (same checks and fee as `transfer`)."""
+    from tao_wallet.services.transfers import TransferService
+    from tao_wallet.services.tx import build_unsigned
+
+    mode = _mode(keep_alive, allow_death, send_all)
+    config = _config(wallet_path, network)
+    sender = sender or _sender_address(_wallets(config.wallet_path), wallet_name)
+    chain = _chain(config.network)
+    prepared = TransferService(chain).prepare(sender, dest, amount, mode)
+    p = prepared.preview
+    summary = (f"Send {p.amount} TAO from {p.sender} to {p.dest} ({p.mode.replace('_', '-')}) on {p.network}; "
+               f"fee about {p.fee} TAO")
+    doc = build_unsigned(chain, sender, prepared.call, summary, nonce)
+    if doc["era"] is not None:
+        doc["summary"] += f"; valid until block #{doc['era']['valid_until']}"
+    doc["warnings"] = list(p.warnings)
+    _echo_json(doc)
+
+
+def _load_doc(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise WalletError("file_unreadable", f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise WalletError("invalid_document", f"{path} is not JSON: {exc}") from None
+
+
+@tx_group.command("sign")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_wallet_options
+@click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Runtime metadata hex to decode with (default: the bundled one).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the signed file here (default: stdout).")
+@click.option("--no-prompt", is_flag=True, help="Sign without asking (the call is still shown).")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Path | None, output: Path | None,
+            no_prompt: bool, password_file: Path | None) -> None:
+    """Sign unsigned.json with no network: decode and show the call, confirm, sign."""
+    from tao_wallet.services.tx import check_unsigned, sign_unsigned
+
+    config = _config(wallet_path, None)
+    checked = check_unsigned(_load_doc(file), metadata_path=metadata)
+    doc = checked.doc
+    era = doc.get("era")
+    click.echo("\n".join([
+        f"Summary (from the file): {doc.get('summary', '')}",
+        f"Decoded call:   {checked.call.summary()}",
+        f"Signer:         {doc['signer']}",
+        f"Nonce:          {doc['nonce']}   tip: {doc.get('tip', 0)} rao",
+        f"Runtime:        {doc.get('spec_name', '')} spec {doc['spec_version']}, tx version {doc['transaction_version']}",
+        "Valid until:    " + (f"block #{era['valid_until']}" if era else "forever (immortal)"),
+        f"Genesis:        {doc['genesis_hash']}",
+        "Payload:        verified against the call and parameters above",
+    ]), err=True)
+    if not no_prompt and not click.confirm("Sign this transaction?", err=True, default=False):
+        raise click.Abort()
+    signer = _signer(_wallets(config.wallet_path), wallet_name, password_file, no_prompt)
+    signed = sign_unsigned(checked, signer)
+    text = json.dumps(signed, indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n")
+        click.echo(f"signed transaction written to {output}", err=True)
+
+
+@tx_group.command("submit")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--wait-for", type=click.Choice(["in_block", "finalized"]), default="finalized", show_default=True)
+@_network_option
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def tx_submit(file: Path, wait_for: str, network: str | None, as_json: bool) -> None:
+    """Submit signed.json and follow it to finality."""
+    from tao_wallet.services.tx import TxRunner, submit_signed
+
+    doc = _load_doc(file)
+    config = _config(None, network or (doc.get("network") if isinstance(doc, dict) else None))
+    runner = TxRunner(_chain(config.network))
+    view = submit_signed(runner, doc, on_status=_status_printer(as_json), wait_for=wait_for)
+    _report(view, as_json)
+
+
+@tx_group.command("pending")
+@_network_option
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def tx_pending(network: str | None, as_json: bool) -> None:
+    """Re-check transactions whose outcome was unknown (e.g. after a dropped connection)."""
+    from tao_wallet.services.tx import TxRunner
+
+    config = _config(None, network)
+    views = TxRunner(_chain(config.network)).recheck_pending(on_status=_status_printer(as_json))
+    if as_json:
+        _echo_json([asdict(v) for v in views])
+    elif not views:
+        click.echo("no pending transactions")
+    for v in views:
+        click.echo(f"{v.tx_hash}: {v.phase} - {v.detail}")
+
+
+@click.group("address-book")
+def address_book_group() -> None:
+    """Named addresses usable as --dest."""
+
+
+@address_book_group.command("add")
+@click.argument("name")
+@click.argument("address")
+def address_book_add(name: str, address: str) -> None:
+    """Add or replace NAME -> ADDRESS (checksum verified)."""
+    from tao_wallet.services.transfers import AddressBook
+
+    AddressBook().add(name, address)
+    click.echo(f"{name} -> {address}")
+
+
+@address_book_group.command("remove")
+@click.argument("name")
+def address_book_remove(name: str) -> None:
+    """Remove NAME."""
+    from tao_wallet.services.transfers import AddressBook
+
+    AddressBook().remove(name)
+
+
+@address_book_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def address_book_list(as_json: bool) -> None:
+    """All names."""
+    from tao_wallet.services.transfers import AddressBook
+
+    entries = AddressBook().entries()
+    if as_json:
+        _echo_json(entries)
+    for name, address in sorted(entries.items()):
+        if not as_json:
+            click.echo(f"{name}\t{address}")
+
+
+def register_chain_commands(group: click.Group) -> None:
+    """Attach the money commands to the root CLI."""
+    for command in (balance_command, transfer_command, tx_group, address_book_group):
+        group.add_command(command)
+
+
