@@ -72,6 +72,7 @@ class Trie:
         self.root = root
         self.last_delta = CommitDelta([], [])
         self._removed: list[bytes] = []
+        self._previous_root: bytes | None = None
         self._root_stored_inline = False  # root encoding < 32 bytes: stored only under the root hash
         self._root: Node | None = None if root == EMPTY_ROOT else self._load_root(root)
 
@@ -291,9 +292,32 @@ class Trie:
         return child
 
     def rollback(self) -> None:
-        """Drop every uncommitted change (and the node cache) by reopening at :attr:`root`."""
+        """Drop every uncommitted change (and the node cache) by reopening at :attr:`root`.
+
+        If the store no longer has that root because the transaction holding the last commit's
+        writes was rolled back, the trie returns to the root before that commit instead.
+        """
+        try:
+            self.reset(self.root)
+        except MissingNodeError:
+            previous = self._previous_root
+            if previous is None:
+                raise
+            self.reset(previous)
+
+    def reset(self, root: bytes) -> None:
+        """Reopen at ``root`` (any root in the store), dropping uncommitted changes.
+
+        Raises:
+            MissingNodeError: if the root node is not in the store.
+        """
+        node = None if root == EMPTY_ROOT else self._load_root(root)
+        if node is None:
+            self._root_stored_inline = False
+        self._root = node
+        self.root = root
+        self._previous_root = None
         self._removed = []
-        self._root = None if self.root == EMPTY_ROOT else self._load_root(self.root)
 
     def unload(self, keep_depth: int = 3) -> int:
         """Forget clean subtrees below ``keep_depth`` branch levels to bound memory; return how many.
@@ -350,6 +374,7 @@ class Trie:
             removed.append(self.root)
         if new_nodes:
             self._store.put_many(new_nodes)
+        self._previous_root = self.root
         self.root = root_hash
         self.last_delta = CommitDelta(inserted, removed)
         self._removed = []

@@ -225,3 +225,38 @@ def test_unload_forgets_clean_subtrees_but_keeps_changes() -> None:
     assert trie.commit() == trie_root({**pairs, key: b"pending"})
     assert trie.unload(keep_depth=0) >= 1
     assert trie.commit() == trie_root({**pairs, key: b"pending"})
+
+
+def test_rollback_after_the_store_transaction_of_a_commit_was_rolled_back(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "s.sqlite")
+    store = SqliteNodeStore(conn)
+    trie = Trie(store)
+    with conn:
+        trie.set(b"balance", b"100" * 20)
+        first = trie.commit()
+    try:
+        with conn:
+            trie.set(b"balance", b"50" * 20)
+            trie.commit()  # written inside the transaction that fails below
+            raise RuntimeError("block import failed after the trie commit")
+    except RuntimeError:
+        pass
+    trie.rollback()  # the new root's nodes are gone: back to the last durable root
+    assert trie.root == first
+    assert trie.get(b"balance") == b"100" * 20
+    with conn:
+        trie.set(b"balance", b"75" * 20)
+        assert trie.commit() == trie_root({b"balance": b"75" * 20})
+    conn.close()
+
+
+def test_reset_to_any_stored_root() -> None:
+    store = MemoryNodeStore()
+    trie = _filled(store, {b"a": b"1"})
+    old = trie.root
+    trie.set(b"b", b"2")
+    trie.commit()
+    trie.reset(old)
+    assert trie.root == old and trie.get(b"b") is None
+    with pytest.raises(MissingNodeError):
+        trie.reset(b"\x42" * 32)
