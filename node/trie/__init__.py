@@ -3,6 +3,18 @@
 Faithful to paritytech's trie-db / sp-trie ``LayoutV1`` (state version 1): no extension nodes,
 partial keys in leaves and branches, values of 33 bytes or more stored as separate value nodes,
 children inline when their encoding is shorter than 32 bytes, BLAKE2-256 hashing.
+
+Typical chain use, one SQLite transaction per block::
+
+    trie = Trie(SqliteNodeStore(conn), parent_state_root)
+    for key, value in changes.items():
+        trie.delete(key) if value is None else trie.set(key, value)
+    state_root = trie.commit()                    # only the changed paths are re-hashed
+    pruner.record(number, trie.last_delta)        # optional: SqliteNodePruner for old states
+    extrinsics_root = ordered_trie_root(body)     # V0, as frame_system does for system_version 1
+
+Read proofs: ``trie.prove(keys, root)`` returns the node set ``state_getReadProof`` serves;
+``verify_read_proof(root, proof, keys)`` checks one (from us or from a real node) against a root.
 """
 
 from __future__ import annotations
