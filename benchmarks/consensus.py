@@ -30,7 +30,7 @@ def make_subnet(validators: int, n: int, density: float, seed: int) -> EpochInpu
     rng = np.random.default_rng(seed)
     stake = np.zeros(n, np.uint64)
     stake[:validators] = rng.integers(10**12, 10**15, validators, dtype=np.uint64)
-    k = max(1, int(round(density * n)))
+    k = max(1, round(density * n))
     rows: list[list[tuple[int, int]]] = []
     for i in range(n):
         if i < validators:

@@ -12,6 +12,14 @@ Public surface (documented in docs/consensus.md):
 from __future__ import annotations
 
 from node.consensus.driver import next_input, run_batch, run_epoch, run_epochs
+from node.consensus.emission import (
+    EmissionSplit,
+    Neuron,
+    Position,
+    TempoParams,
+    distribute_emission,
+    pending_for_tempo,
+)
 from node.consensus.types import (
     ConsensusInputError,
     EpochInput,
@@ -23,12 +31,18 @@ from node.consensus.types import (
 
 __all__ = [
     "ConsensusInputError",
+    "EmissionSplit",
     "EpochInput",
     "EpochOutput",
     "Hyperparameters",
     "Mode",
+    "Neuron",
+    "Position",
     "SparseRows",
+    "TempoParams",
+    "distribute_emission",
     "next_input",
+    "pending_for_tempo",
     "run_batch",
     "run_epoch",
     "run_epochs",
