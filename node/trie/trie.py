@@ -97,6 +97,12 @@ class Trie:
         node.ref = node_hash if len(data) >= HASH_LEN else data
         return node
 
+    @staticmethod
+    def _hex_key(key: bytes) -> str:
+        if not isinstance(key, bytes | bytearray):
+            raise TypeError(f"trie keys are bytes, got {type(key).__name__}")
+        return key.hex()
+
     def _dirty(self, node: Node) -> None:
         """Mark a node changed; a stored (hashed) old version is recorded as dereferenced."""
         ref = node.ref
@@ -119,10 +125,10 @@ class Trie:
 
     def get(self, key: bytes) -> bytes | None:
         """Return the value stored under ``key`` (including uncommitted changes), or None."""
+        k = self._hex_key(key)
         node = self._root
         if node is None:
             return None
-        k = key.hex()
         pos = 0
         while True:
             p = node.partial
@@ -154,7 +160,11 @@ class Trie:
 
     def set(self, key: bytes, value: bytes) -> None:
         """Insert or replace ``key``'s value (an empty value is a present, empty value)."""
-        k = key.hex()
+        if type(value) is not bytes:
+            if not isinstance(value, bytes | bytearray):
+                raise TypeError(f"trie values are bytes, got {type(value).__name__}")
+            value = bytes(value)
+        k = self._hex_key(key)
         n = len(k)
         node = self._root
         if node is None:
@@ -213,10 +223,10 @@ class Trie:
 
     def delete(self, key: bytes) -> None:
         """Remove ``key`` if present, restoring the canonical shape of the trie."""
+        k = self._hex_key(key)
         node = self._root
         if node is None:
             return
-        k = key.hex()
         n = len(k)
         path: list[tuple[Node, int]] = []  # ancestors and the child index taken from each
         pos = 0

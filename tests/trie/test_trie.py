@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,18 @@ def test_reset_to_any_stored_root() -> None:
     assert trie.root == old and trie.get(b"b") is None
     with pytest.raises(MissingNodeError):
         trie.reset(b"\x42" * 32)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.set("key", b"v"),
+        lambda t: t.set(b"key", "v"),
+        lambda t: t.get("key"),
+        lambda t: t.delete(0x01),
+    ],
+)
+def test_non_bytes_keys_and_values_are_rejected(call: Callable[[Trie], object]) -> None:
+    trie = Trie(MemoryNodeStore())
+    with pytest.raises(TypeError, match="bytes"):
+        call(trie)
