@@ -151,7 +151,7 @@ def deserialize_keypair(data: bytes) -> Keypair:
         keypair = Keypair.from_mnemonic(phrase, crypto)
         source = "secretPhrase"
     elif seed is not None:
-        keypair = _from_secret(Keypair.from_seed, seed, crypto, "secretSeed")
+        keypair = _from_secret(Keypair.from_seed, _seed_field(seed), crypto, "secretSeed")
         source = "secretSeed"
     elif private is not None:
         keypair = _from_secret(Keypair.from_private_key, private, crypto, "privateKey")
@@ -167,7 +167,23 @@ def deserialize_keypair(data: bytes) -> Keypair:
     return keypair
 
 
-def _from_secret(factory: Any, value: str, crypto: CryptoType, name: str) -> Keypair:
+def _seed_field(value: str) -> str | bytes:
+    """``secretSeed`` as hex, or bittensor-wallet's quirk form ``"0x" + seed-as-UTF-8-text``.
+
+    bittensor-wallet writes seeds whose 32 bytes happen to be valid UTF-8 as text and then cannot
+    read them back; 64 hex digits can never be such a text (it would be 64 bytes), so both forms
+    are unambiguous. The recovered seed is still checked against the stored public key.
+    """
+    body = value[2:] if value[:2].lower() == "0x" else value
+    if len(body) != 64:
+        quirk = body.encode("utf-8")
+        if len(quirk) == 32:
+            log.info("reading secretSeed written in bittensor-wallet's UTF-8 form")
+            return quirk
+    return value
+
+
+def _from_secret(factory: Any, value: str | bytes, crypto: CryptoType, name: str) -> Keypair:
     try:
         keypair: Keypair = factory(value, crypto)
     except InvalidKeyMaterialError as exc:

@@ -61,22 +61,23 @@ def test_public_only_file_has_no_secrets(tmp_path: Path) -> None:
         kf.save(kp, PASSWORD, public_only=True, overwrite=True)
 
 
-def test_encrypted_save_then_load_and_wrong_password(tmp_path: Path, mnemonic_keypair: Keypair) -> None:
+def test_encrypted_load_and_wrong_password(
+    tmp_path: Path, encrypted_coldkey_bytes: bytes, mnemonic_keypair: Keypair
+) -> None:
+    # saving with a password is exercised (and opened by bittensor-wallet) in test_interop.py
     kf = Keyfile(tmp_path / "coldkey")
-    kf.save(mnemonic_keypair, PASSWORD)  # argon2 #1
-    raw = kf.path.read_bytes()
-    assert raw.startswith(b"$NACL")
-    assert len(raw) == 45 + len(serialize_keypair(mnemonic_keypair))
+    kf.path.write_bytes(encrypted_coldkey_bytes)
+    assert len(encrypted_coldkey_bytes) == 45 + len(serialize_keypair(mnemonic_keypair))
     assert kf.encryption() is Encryption.NACL and kf.is_encrypted()
-    assert kf.load(PASSWORD) == mnemonic_keypair  # argon2 #2
+    assert kf.load(PASSWORD) == mnemonic_keypair  # argon2 #1
     with pytest.raises(WrongPasswordError, match="wrong password") as info:
-        kf.load("not the password")  # argon2 #3
+        kf.load("not the password")  # argon2 #2
     assert "not the password" not in str(info.value)
     with pytest.raises(PasswordRequiredError, match="a password is required"):
         kf.load()
     with pytest.raises(PasswordRequiredError):
         kf.load_public()
-    assert kf.path.read_bytes() == raw  # nothing modified
+    assert kf.path.read_bytes() == encrypted_coldkey_bytes  # nothing modified
 
 
 def test_truncated_short_file_is_corrupt_not_wrong_password(
@@ -108,7 +109,7 @@ def test_bad_json_inside_valid_encryption_is_corrupt(tmp_path: Path, nacl_key: b
     kf = Keyfile(tmp_path / "coldkey")
     kf.path.write_bytes(keyfile_crypto.nacl_encrypt_with_key(b'{"accountId": "0x12', nacl_key))
     with pytest.raises(CorruptKeyfileError, match="not valid JSON"):
-        kf.load(PASSWORD)  # argon2 #4: the MAC verifies, the contents are broken
+        kf.load(PASSWORD)  # argon2 #3: the MAC verifies, the contents are broken
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -214,13 +215,23 @@ def test_change_password(tmp_path: Path, encrypted_coldkey_bytes: bytes, mnemoni
     (tmp_path / "w").mkdir()
     kf = Keyfile(tmp_path / "w" / "coldkey")
     kf.path.write_bytes(encrypted_coldkey_bytes)
-    with pytest.raises(WrongPasswordError):
-        kf.change_password("wrong", "new password")  # argon2 #5
-    assert kf.path.read_bytes() == encrypted_coldkey_bytes and _listing(kf.path.parent) == ["coldkey"]
-    backup = kf.change_password(PASSWORD, "new password")  # argon2 #6, #7
+    backup = kf.change_password(PASSWORD, "new password")  # argon2 #4, #5
     assert backup is not None and backup.read_bytes() == encrypted_coldkey_bytes
-    assert kf.load("new password") == mnemonic_keypair  # argon2 #8
+    assert kf.load("new password") == mnemonic_keypair  # argon2 #6
     assert _mode(kf.path) == 0o600
+
+
+def test_change_password_with_wrong_old_password_changes_nothing(
+    tmp_path: Path, mnemonic_keypair: Keypair
+) -> None:
+    # same code path as NaCl (decrypt before any write); Ansible Vault keeps the test cheap
+    (tmp_path / "w").mkdir()
+    kf = Keyfile(tmp_path / "w" / "coldkey")
+    kf.path.write_bytes(keyfile_crypto.ansible_encrypt(serialize_keypair(mnemonic_keypair), PASSWORD))
+    before = kf.path.read_bytes()
+    with pytest.raises(WrongPasswordError):
+        kf.change_password("wrong", "new password")
+    assert kf.path.read_bytes() == before and _listing(kf.path.parent) == ["coldkey"]
 
 
 def test_plaintext_keyfile_cannot_change_password(tmp_path: Path) -> None:
@@ -232,7 +243,7 @@ def test_plaintext_keyfile_cannot_change_password(tmp_path: Path) -> None:
         kf.upgrade_to_nacl("a")
 
 
-def test_ansible_vault_read_and_upgrade(tmp_path: Path, mnemonic_keypair: Keypair) -> None:
+def test_ansible_vault_read_and_upgrade(tmp_path: Path, mnemonic_keypair: Keypair, nacl_key: bytes) -> None:
     kf = Keyfile(tmp_path / "coldkey")
     kf.path.write_bytes(keyfile_crypto.ansible_encrypt(serialize_keypair(mnemonic_keypair), PASSWORD))
     assert kf.encryption() is Encryption.ANSIBLE_VAULT
@@ -240,10 +251,12 @@ def test_ansible_vault_read_and_upgrade(tmp_path: Path, mnemonic_keypair: Keypai
     with pytest.raises(WrongPasswordError):
         kf.load("wrong")
     legacy = kf.path.read_bytes()
-    backup = kf.upgrade_to_nacl(PASSWORD)  # argon2 #9
+    backup = kf.upgrade_to_nacl(PASSWORD)  # argon2 #7 (checked below with the session key)
     assert backup is not None and backup.read_bytes() == legacy
     assert kf.encryption() is Encryption.NACL
-    assert kf.load(PASSWORD) == mnemonic_keypair  # argon2 #10
+    assert keyfile_crypto.nacl_decrypt_with_key(kf.path.read_bytes(), nacl_key) == serialize_keypair(
+        mnemonic_keypair
+    )
     assert kf.upgrade_to_nacl(PASSWORD) is None  # already NaCl: no-op, no unlock
 
 
