@@ -42,7 +42,9 @@ def _wallet_options(func: F) -> F:
 
 def _to_json(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        from tao_wallet.services.chain import tao_str
+
+        return tao_str(value)
     if isinstance(value, dict):
         return {k: _to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -114,7 +116,7 @@ def _report(view: TxStatusView, as_json: bool) -> None:
                 click.echo(f"What to do: {view.hint}", err=True)
         elif view.phase in ("finalized", "in_block"):
             click.echo(f"Success: {view.phase.replace('_', ' ')} in block #{view.block_number} "
-                       f"(tx {view.tx_hash})" + (f", fee {view.fee} TAO" if view.fee is not None else ""))
+                       f"(tx {view.tx_hash})" + (f", fee {_to_json(view.fee)} TAO" if view.fee is not None else ""))
         else:
             click.echo(f"Status {view.phase}: {view.detail} (tx {view.tx_hash})")
         for event in view.events:
@@ -124,13 +126,15 @@ def _report(view: TxStatusView, as_json: bool) -> None:
 
 
 def _show_preview(preview: TransferPreview) -> None:
+    from tao_wallet.services.chain import format_tao
+
     label = f" ({preview.dest_label})" if preview.dest_label else ""
     lines = [
         f"Network:     {preview.network}",
-        f"From:        {preview.sender} (free {preview.sender_free} TAO)",
+        f"From:        {preview.sender} (free {format_tao(preview.sender_free)})",
         f"To:          {preview.dest}{label}",
-        f"Amount:      {preview.amount} TAO" + ("  (everything)" if preview.mode == "all" else ""),
-        f"Fee:         {preview.fee} TAO (from the chain)",
+        f"Amount:      {format_tao(preview.amount)}" + ("  (everything)" if preview.mode == "all" else ""),
+        f"Fee:         {format_tao(preview.fee)} (from the chain)",
         f"Mode:        {preview.mode.replace('_', '-')}",
         f"Call:        {preview.call}",
     ]
@@ -152,7 +156,7 @@ def _mode(keep_alive: bool, allow_death: bool, send_all: bool) -> str:
 def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple[str, ...], network: str | None,
                     as_json: bool) -> None:
     """Free, reserved and total TAO of a wallet's coldkey or of addresses."""
-    from tao_wallet.services.chain import encode_address
+    from tao_wallet.services.chain import encode_address, format_tao
     from tao_wallet.services.transfers import AddressBook
 
     config = _config(wallet_path, network)
@@ -166,7 +170,8 @@ def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple
         _echo_json([dict(asdict(v), total=v.total) for v in views])
         return
     for v in views:
-        click.echo(f"{v.address}  free {v.free} TAO  reserved {v.reserved} TAO  total {v.total} TAO  "
+        click.echo(f"{v.address}  free {format_tao(v.free)}  reserved {format_tao(v.reserved)}  "
+                   f"total {format_tao(v.total)}  "
                    f"(block #{v.block_number}, {v.network})")
 
 
@@ -243,8 +248,8 @@ def tx_build_transfer(wallet_path: Path | None, wallet_name: str, sender: str | 
     chain = _chain(config.network)
     prepared = TransferService(chain).prepare(sender, dest, amount, mode)
     p = prepared.preview
-    summary = (f"Send {p.amount} TAO from {p.sender} to {p.dest} ({p.mode.replace('_', '-')}) on {p.network}; "
-               f"fee about {p.fee} TAO")
+    summary = (f"Send {_to_json(p.amount)} TAO from {p.sender} to {p.dest} ({p.mode.replace('_', '-')}) on "
+               f"{p.network}; fee about {_to_json(p.fee)} TAO")
     doc = build_unsigned(chain, sender, prepared.call, summary, nonce)
     if doc["era"] is not None:
         doc["summary"] += f"; valid until block #{doc['era']['valid_until']}"

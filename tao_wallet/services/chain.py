@@ -33,10 +33,15 @@ def tao_to_rao(tao: Decimal) -> int:
     return int(tao.scaleb(TAO_DECIMALS).to_integral_exact())
 
 
+def tao_str(amount: Decimal) -> str:
+    """`1.5`, `0.000000001`, `10`: plain digits, no exponent, trailing zeros trimmed."""
+    text = f"{amount:.9f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def format_tao(amount: Decimal) -> str:
-    """`1.5 TAO`, `0.000000001 TAO`: no exponent, trailing zeros trimmed."""
-    text = f"{amount:.9f}".rstrip("0").rstrip(".")
-    return f"{text or '0'} TAO"
+    """`1.5 TAO`, `0.000000001 TAO`."""
+    return f"{tao_str(amount)} TAO"
 
 
 def decode_address(address: str) -> bytes:
