@@ -16,6 +16,7 @@ from keystore.errors import (
     KeyfileExistsError,
     KeyfileNotFoundError,
     KeystoreError,
+    PublicKeyOnlyError,
 )
 from keystore.keyfile import Encryption, Keyfile
 from keystore.keyfile_data import crypto_type_of, parse_json_object, public_keypair_from_fields
@@ -51,6 +52,12 @@ def check_name(name: str, what: str = "wallet") -> str:
     if bad:
         raise InvalidWalletNameError(f"invalid {what} name {name!r}: use letters, digits, '-' or '_'")
     return name
+
+
+def _require_secret(keypair: Keypair, what: str, alternative: str | None) -> None:
+    if keypair.is_public_only:
+        hint = f"; use {alternative} for a watch-only wallet" if alternative else ""
+        raise PublicKeyOnlyError(f"a {what} needs a secret key, got a public key only{hint}")
 
 
 def _valid_hotkey_name(name: str) -> bool:
@@ -203,8 +210,10 @@ class Wallet:
         """Write ``coldkey`` (NaCl if ``password``) and ``coldkeypub.txt``.
 
         Raises:
+            PublicKeyOnlyError: no secret (use regen_coldkeypub for a watch-only wallet).
             KeyfileExistsError: either file exists and not ``overwrite`` (nothing written).
         """
+        _require_secret(keypair, "coldkey", "regen_coldkeypub")
         self._check_free((self.coldkey_file, self.coldkeypub_file), overwrite)
         self.coldkey_file.save(keypair, password, overwrite=overwrite)
         self.coldkeypub_file.save(keypair, overwrite=overwrite, public_only=True)
@@ -224,7 +233,12 @@ class Wallet:
     def regen_hotkey(
         self, name: str, keypair: Keypair, password: str | None = None, *, overwrite: bool = False
     ) -> None:
-        """Write ``hotkeys/<name>`` (plaintext unless ``password``) and ``hotkeys/<name>pub.txt``."""
+        """Write ``hotkeys/<name>`` (plaintext unless ``password``) and ``hotkeys/<name>pub.txt``.
+
+        Raises:
+            PublicKeyOnlyError: no secret. KeyfileExistsError: exists and not ``overwrite``.
+        """
+        _require_secret(keypair, "hotkey", None)
         files = (self.hotkey_file(name), self.hotkeypub_file(name))
         self._check_free(files, overwrite)
         files[0].save(keypair, password, overwrite=overwrite)

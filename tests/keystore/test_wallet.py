@@ -94,6 +94,11 @@ def test_watch_only_wallet(tmp_path: Path) -> None:
         wallet.coldkeypub_file.load().sign("x")
     with pytest.raises(InvalidAddressError):
         wallet.regen_coldkeypub("5Grwva", overwrite=True)
+    with pytest.raises(PublicKeyOnlyError, match="regen_coldkeypub"):
+        Wallet("other", tmp_path).regen_coldkey(Keypair.from_ss58(ALICE), None)
+    with pytest.raises(PublicKeyOnlyError):
+        wallet.regen_hotkey("h", Keypair.from_ss58(ALICE))
+    assert not (tmp_path / "other").exists()
 
 
 def test_create_refuses_existing_and_overwrite_keeps_backups(tmp_path: Path) -> None:
