@@ -146,6 +146,7 @@ def _build_subnet(c: Ctx, sc: Scenario, netuid: int, spec: SubnetSpec) -> None:
         _endow(c, ck, 100 * TAO)
         c.create_hotkey_account(ck, hk)
         sn.append_neuron(c, netuid, hk)
+        c.set("Delegates", hk, value=11_796)  # validators are delegates with the default 18% take
         c.ledger.increase_stake(hk, ck, netuid, stake)
         c.ledger.add("SubnetAlphaOut", netuid, stake)
     for i in range(spec.miners):

@@ -121,11 +121,11 @@ def swap(
 
 
 def sim_swap(pool: Pool, *, buy: bool, amount: int, subnet_exists: bool = True) -> SwapResult:
-    """`SwapRuntimeApi` simulation: a swap with no limit (max price for buys, as the chain passes)."""
+    """`SwapRuntimeApi` simulation: the chain's default limit (max price for buys, min price for sells)."""
     if pool.mechanism != 1:
         paid = amount if subnet_exists else 0
         return SwapResult(paid, paid, 0)
-    limit = div64(u64f64(MAX_PRICE_RAO), u64f64(10**9))
+    limit = div64(u64f64(MAX_PRICE_RAO if buy else MIN_PRICE_RAO), u64f64(10**9))
     return swap(pool, buy=buy, amount=amount, limit_price=limit, simulate=True)
 
 
