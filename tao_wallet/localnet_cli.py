@@ -136,7 +136,10 @@ def fund(url: str, address: str, rao: int, from_uri: str | None = None) -> dict[
         if from_uri is None:
             block_hash = substrate.rpc_request("dev_fund", [address, str(rao)])["result"]
         else:
-            keypair = Keypair.create_from_uri(from_uri, ss58_format=42)
+            try:
+                keypair = Keypair.create_from_uri(from_uri, ss58_format=42)
+            except ValueError:  # never echo the URI: it is a secret
+                raise click.BadParameter("not a valid secret URI (e.g. //Alice)", param_hint="--from") from None
             call = substrate.compose_call("Balances", "transfer_keep_alive", {"dest": address, "value": rao})
             extrinsic = substrate.create_signed_extrinsic(call=call, keypair=keypair)
             receipt = substrate.submit_extrinsic(extrinsic, wait_for_inclusion=True)

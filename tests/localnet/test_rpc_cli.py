@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import socket
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
-from substrateinterface import Keypair, SubstrateInterface
+from substrateinterface import Keypair
 from websockets.sync.client import connect
 
 from tao_wallet.localnet_cli import default_db_path, localnet_group, tao_to_rao
 
 pytestmark = pytest.mark.timeout(120)
+
+# System.Account map prefix: twox128("System") ++ twox128("Account") (well-known constant).
+SYSTEM_ACCOUNT = "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9"
+
+
+def blake2_128_concat(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest() + data.hex()
+
 
 CLI = [sys.executable, "-c", "from tao_wallet.cli import main; main()"]
 
@@ -77,6 +85,19 @@ def test_fund_reports_unreachable_localnet() -> None:
     assert result.exit_code == 1 and "no localnet at" in result.output
 
 
+def test_fund_from_dev_account_is_a_signed_transfer(localnet_url: str) -> None:
+    dest = Keypair.create_from_mnemonic(Keypair.generate_mnemonic()).ss58_address
+    result = CliRunner().invoke(localnet_group, ["fund", dest, "1.25", "--url", localnet_url, "--from", "//Bob"])
+    assert result.exit_code == 0, result.output
+    assert f"funded {dest} with 1.25 TAO in block 0x" in result.output
+    assert "(fee 0." in result.output and "free balance now 1.25 TAO" in result.output
+    result = CliRunner().invoke(localnet_group, ["fund", dest, "1", "--url", localnet_url, "--from", "//NoFunds"])
+    assert result.exit_code == 1 and "localnet refused" in result.output  # cannot pay the fee
+    assert "Inability to pay some fees" in result.output
+    result = CliRunner().invoke(localnet_group, ["fund", dest, "1", "--url", localnet_url, "--from", "not a uri"])
+    assert result.exit_code == 2 and "not a valid secret URI" in result.output and "not a uri" not in result.output
+
+
 def test_default_db_lives_in_data_dir(isolated_dirs: Path) -> None:
     assert default_db_path() == isolated_dirs / "data" / "tao-wallet" / "localnet" / "chain.sqlite"
 
@@ -95,10 +116,8 @@ def test_run_fund_ctrl_c_and_restart(tmp_path: Path) -> None:
         assert funded.returncode == 0, funded.stdout + funded.stderr
         assert f"funded {dest} with 2.5 TAO" in funded.stdout
         assert "free balance now 2.5 TAO" in funded.stdout
-        sent = subprocess.run([*CLI, "localnet", "fund", dest, "1", "--url", url, "--from", "//Alice"],
-                              capture_output=True, text=True, timeout=60)
-        assert sent.returncode == 0, sent.stdout + sent.stderr
-        assert "(fee " in sent.stdout and "free balance now 3.5 TAO" in sent.stdout
+        key = SYSTEM_ACCOUNT + blake2_128_concat(Keypair(ss58_address=dest).public_key)
+        account = rpc(url, "state_getStorage", [key])
         best = rpc(url, "chain_getBlockHash")
     finally:
         proc.send_signal(signal.SIGINT)
@@ -111,10 +130,7 @@ def test_run_fund_ctrl_c_and_restart(tmp_path: Path) -> None:
     try:
         wait_listening(proc, port)
         assert rpc(url, "chain_getBlockHash") == best
-        client = SubstrateInterface(url=url)
-        free = client.query("System", "Account", [dest]).value["data"]["free"]
-        client.close()
-        assert Decimal(free) / 10**9 == Decimal("3.5")
+        assert rpc(url, "state_getStorage", [key]) == account
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)

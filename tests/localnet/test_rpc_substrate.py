@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
+from websockets.sync.client import connect
 
 from node.localnet.rpc.embedded import start_localnet
 from node.localnet.rpc.producer import SealMode
@@ -22,11 +24,21 @@ pytestmark = pytest.mark.timeout(120)
 TAO = 10**9
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def substrate(localnet_url: str) -> Iterator[SubstrateInterface]:
+    """One client for the module: substrate-interface decodes the metadata per instance (seconds)."""
     client = SubstrateInterface(url=localnet_url)
     yield client
     client.close()
+
+
+def raw_rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
+    """One JSON-RPC call over a fresh raw WebSocket (no metadata decoding)."""
+    with connect(url) as ws:
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}))
+        reply = json.loads(ws.recv())
+    assert "error" not in reply, reply
+    return reply["result"]
 
 
 def alice() -> Keypair:
@@ -226,40 +238,39 @@ def test_read_proof_verifies_against_header_state_root(substrate: SubstrateInter
         verify_read_proof(bytes(32), nodes, [bytes.fromhex(key[2:])])
 
 
-def test_restart_continues_chain_and_state(tmp_path: Path) -> None:
+def test_restart_continues_chain_and_state(tmp_path: Path, substrate: SubstrateInterface) -> None:
     db = tmp_path / "chain.sqlite"
     dest = fresh_keypair().ss58_address
+    key = substrate.create_storage_key("System", "Account", [dest]).to_hex()
     handle = start_localnet(db, config=ServerConfig(port=0, mode=SealMode.MANUAL))
     try:
-        client = SubstrateInterface(url=handle.url)
-        client.submit_extrinsic(transfer(client, alice(), dest, 3 * TAO))
-        client.rpc_request("dev_newBlock", [{"count": 4}])
-        best = client.get_chain_head()
-        number = client.get_block_number(best)
-        client.close()
+        funded_in = raw_rpc(handle.url, "dev_fund", [dest, str(3 * TAO)])
+        best = raw_rpc(handle.url, "dev_newBlock", [{"count": 4}])
+        number = int(raw_rpc(handle.url, "chain_getHeader", [best])["number"], 16)
+        account = raw_rpc(handle.url, "state_getStorage", [key])
+        genesis = raw_rpc(handle.url, "chain_getBlockHash", [0])
     finally:
         handle.stop()
+    assert account is not None
     handle = start_localnet(db, config=ServerConfig(port=0, mode=SealMode.MANUAL))
     try:
-        client = SubstrateInterface(url=handle.url)
-        assert client.get_chain_head() == best
-        assert client.get_block_hash(number) == best
-        assert free(client, dest) == 3 * TAO
-        new = client.rpc_request("dev_newBlock", [{"count": 1}])["result"]
-        assert client.get_block_header(new)["header"]["parentHash"] == best
-        assert client.get_block_number(new) == number + 1
-        client.close()
+        assert raw_rpc(handle.url, "chain_getBlockHash", []) == best
+        assert raw_rpc(handle.url, "chain_getBlockHash", [[0, number]]) == [genesis, best]
+        assert raw_rpc(handle.url, "state_getStorage", [key]) == account
+        assert raw_rpc(handle.url, "state_getStorage", [key, funded_in]) == account
+        new = raw_rpc(handle.url, "dev_newBlock", [])
+        header = raw_rpc(handle.url, "chain_getHeader", [new])
+        assert header["parentHash"] == best and int(header["number"], 16) == number + 1
     finally:
         handle.stop()
 
 
-def test_finality_lag(tmp_path: Path) -> None:
-    handle = start_localnet(None, config=ServerConfig(port=0, mode=SealMode.MANUAL), finality_lag=2)
+def test_finality_lag() -> None:
+    handle = start_localnet(None, config=ServerConfig(port=0, mode=SealMode.MANUAL), finality_lag=2, installers=[])
     try:
-        client = SubstrateInterface(url=handle.url)
-        best = client.rpc_request("dev_newBlock", [{"count": 5}])["result"]
-        finalized = client.get_chain_finalised_head()
-        assert client.get_block_number(best) - client.get_block_number(finalized) == 2
-        client.close()
+        best = raw_rpc(handle.url, "dev_newBlock", [{"count": 5}])
+        finalized = raw_rpc(handle.url, "chain_getFinalizedHead")
+        best_number = int(raw_rpc(handle.url, "chain_getHeader", [best])["number"], 16)
+        assert int(raw_rpc(handle.url, "chain_getHeader", [finalized])["number"], 16) == best_number - 2
     finally:
         handle.stop()

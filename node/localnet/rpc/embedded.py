@@ -4,31 +4,50 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from node.localnet.rpc.port import ChainLike
 from node.localnet.rpc.server import LocalnetServer, ServerConfig
 
 logger = logging.getLogger(__name__)
 
+#: A runtime installer (node.localnet.chain.Installer): adds pallets / runtime APIs to the runtime.
+Installer = Callable[[Any], None]
+
+
+def default_installers() -> list[Installer]:
+    """The runtime's extra pallets: SubtensorModule and Swap (part 2 of the localnet)."""
+    from node.localnet.subtensor.pallet import install
+
+    return [install]
+
 
 def chain_factory(
-    db_path: Path | None, *, finality_lag: int = 0, keep_blocks: int | None = None
+    db_path: Path | None,
+    *,
+    finality_lag: int = 0,
+    keep_blocks: int | None = None,
+    installers: Sequence[Installer] | None = None,
 ) -> Callable[[], ChainLike]:
-    """A factory for the real chain (None db_path = throwaway); it runs on the server's chain thread."""
+    """A factory for the real chain (None db_path = throwaway); it runs on the server's chain thread.
+
+    Args:
+        installers: runtime installers; None = `default_installers()` (with subtensor), [] = base runtime.
+    """
 
     def build() -> ChainLike:
-        chain_class = importlib.import_module("node.localnet.chain").Chain
+        from node.localnet.chain import Chain
 
         if db_path is not None:
             db_path.parent.mkdir(parents=True, exist_ok=True)
-        chain: ChainLike = chain_class(db_path, finality_lag=finality_lag, keep_blocks=keep_blocks)
+        chosen = default_installers() if installers is None else list(installers)
+        chain: ChainLike = Chain(db_path, finality_lag=finality_lag, keep_blocks=keep_blocks, installers=chosen)
         return chain
 
     return build
@@ -67,6 +86,7 @@ def start_localnet(
     config: ServerConfig | None = None,
     finality_lag: int = 0,
     keep_blocks: int | None = None,
+    installers: Sequence[Installer] | None = None,
     factory: Callable[[], ChainLike] | None = None,
     startup_timeout: float = 60.0,
 ) -> LocalnetHandle:
@@ -77,13 +97,16 @@ def start_localnet(
         config: host/port/sealing; ServerConfig(port=0) picks a free port.
         finality_lag: finalized head trails the best head by this many blocks.
         keep_blocks: state pruning window (None keeps all history).
+        installers: runtime installers (None = with subtensor, see `default_installers`).
         factory: build a different chain (tests); overrides db_path/finality_lag/keep_blocks.
         startup_timeout: seconds to wait for the chain to open and the socket to listen.
 
     Raises:
         Exception: whatever prevented startup (e.g. the port is taken), re-raised here.
     """
-    build = factory or chain_factory(db_path, finality_lag=finality_lag, keep_blocks=keep_blocks)
+    build = factory or chain_factory(
+        db_path, finality_lag=finality_lag, keep_blocks=keep_blocks, installers=installers
+    )
     server = LocalnetServer(build, config)
     ready = threading.Event()
     box: dict[str, object] = {}
