@@ -50,11 +50,15 @@ MAX_BLOCK_EXTRINSICS = 4_000
 
 Installer = Callable[[Runtime], None]
 
-__all__ = ["Chain", "InvalidTransaction", "StatePrunedError", "UnknownBlockError"]
+__all__ = ["Chain", "InvalidTransaction", "StatePrunedError", "UnknownBlockError", "UnknownRuntimeApiError"]
 
 
 class UnknownBlockError(LookupError):
     """A block hash that this chain does not know."""
+
+
+class UnknownRuntimeApiError(LookupError):
+    """state_call of a runtime API method this runtime does not provide (Substrate's wording)."""
 
 
 class _HistoricalBackend:
@@ -273,14 +277,15 @@ class Chain:
         """Run a runtime API (e.g. 'Core_version') at a block.
 
         Raises:
-            KeyError: the method is not provided by this runtime.
+            UnknownRuntimeApiError: the method is not provided by this runtime.
+            UnknownBlockError / StatePrunedError: bad `at`.
         """
         with self._lock:
             number = self._number_at(at)
             ctx = ApiContext(self.runtime, State(self.md, self._backend_at(number)), number,
                              self._number_to_hash[number])
             if method not in self.runtime.apis:
-                raise KeyError(f"runtime API {method} is not provided by this localnet")
+                raise UnknownRuntimeApiError(f"Exported method {method} is not found")
             return self.runtime.state_call(ctx, method, bytes(data))
 
     def account_next_index(self, account_id: bytes) -> int:

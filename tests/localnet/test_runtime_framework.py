@@ -30,6 +30,11 @@ class MiniSubtensor(Pallet):
 
     name = "SubtensorModule"
     weights = {"add_stake": Weight(300_000_000)}
+    pays_no = frozenset({"set_weights"})
+
+    def call_set_weights(self, ctx: CallContext, netuid: int, dests: list[int], weights: list[int],
+                         version_key: int) -> None:
+        ctx.ensure_signed()
 
     def call_add_stake(self, ctx: CallContext, hotkey: str, netuid: int, amount_staked: int) -> None:
         coldkey = ctx.ensure_signed()
@@ -111,7 +116,7 @@ def test_hooks_genesis_and_runtime_api(env: tuple[Chain, SubstrateInterface]) ->
     chain.produce_block()
     assert chain.read("SubtensorModule", "BlockEmission") == chain.best_number
     assert chain.state_call("SubnetInfoRuntimeApi_get_tempo", struct.pack("<H", 1), None) == struct.pack("<H", 10)
-    with pytest.raises(KeyError):
+    with pytest.raises(LookupError, match="Exported method SubnetInfoRuntimeApi_nope is not found"):
         chain.state_call("SubnetInfoRuntimeApi_nope", b"", None)
 
 
@@ -127,3 +132,19 @@ def test_core_runtime_apis(env: tuple[Chain, SubstrateInterface]) -> None:
     alice = Keypair.create_from_uri("//Alice").public_key
     nonce = chain.state_call("AccountNonceApi_account_nonce", alice, None)
     assert struct.unpack("<I", nonce)[0] == chain.read("System", "Account", alice)["nonce"]
+
+
+def test_pays_no_calls_are_free(env: tuple[Chain, SubstrateInterface]) -> None:
+    chain, si = env
+    alice = Keypair.create_from_uri("//Alice")
+    call = si.compose_call("SubtensorModule", "set_weights",
+                           {"netuid": 1, "dests": [0], "weights": [65535], "version_key": 0})
+    xt = bytes(si.create_signed_extrinsic(call, keypair=alice).data.data)
+    assert chain.query_info(xt, None)["partialFee"] == "0"
+    before = chain.read("System", "Account", alice.public_key)["data"]["free"]
+    tx = chain.submit(xt)
+    receipt = ExtrinsicReceipt(si, extrinsic_hash="0x" + tx.hex(), block_hash="0x" + chain.produce_block().hex())
+    assert receipt.is_success
+    assert chain.read("System", "Account", alice.public_key)["data"]["free"] == before
+    success = next(e.value for e in receipt.triggered_events if e.value["event_id"] == "ExtrinsicSuccess")
+    assert success["attributes"]["dispatch_info"]["pays_fee"] == "No"

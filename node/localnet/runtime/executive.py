@@ -135,6 +135,11 @@ class Runtime:
             return DEFAULT_CALL_WEIGHT
         return pallet.call_weight(call.name, call.args)
 
+    def pays_fee(self, call: RuntimeCall) -> bool:
+        """False for calls their pallet declares Pays::No."""
+        pallet = self.pallets.get(call.pallet)
+        return pallet is None or call.name not in pallet.pays_no
+
     def call_class(self, call: RuntimeCall) -> str:
         """'normal', 'operational' or 'mandatory'."""
         pallet = self.pallets.get(call.pallet)
@@ -172,10 +177,13 @@ class Runtime:
         """Linear weight→fee polynomial."""
         return ref_time * WEIGHT_FEE_PERBILL // 1_000_000_000
 
-    def compute_fee(self, state: State, length: int, weight: Weight, cls: str, tip: int = 0) -> int:
+    def compute_fee(self, state: State, length: int, weight: Weight, cls: str, tip: int = 0,
+                    pays: bool = True) -> int:
         """Partial fee (without tip) + tip, per the module docstring model."""
         if cls == "mandatory":
             return 0
+        if not pays:
+            return tip
         raw = state.get_raw(state.key("TransactionPayment", "NextFeeMultiplier"))
         mult = int.from_bytes(raw, "little") if raw else FIXED_U128_ONE
         base = self.weight_fee(self._base_extrinsic[cls])
@@ -186,7 +194,7 @@ class Runtime:
         """payment_queryInfo shape: weight, class, partialFee (string)."""
         weight = self.call_weight(xt.call)
         cls = self.call_class(xt.call)
-        fee = self.compute_fee(state, xt.length, weight, cls) if xt.signed else 0
+        fee = self.compute_fee(state, xt.length, weight, cls, pays=self.pays_fee(xt.call)) if xt.signed else 0
         return {"weight": {"refTime": weight.ref_time, "proofSize": weight.proof_size}, "class": cls,
                 "partialFee": str(fee)}
 
@@ -237,7 +245,7 @@ class Runtime:
         cls = self.call_class(xt.call)
         if cls == "mandatory":
             raise InvalidTransaction.invalid("MandatoryValidation")
-        fee = self.compute_fee(state, xt.length, weight, cls, xt.tip)
+        fee = self.compute_fee(state, xt.length, weight, cls, xt.tip, pays=self.pays_fee(xt.call))
         if xt.nonce == account["nonce"]:
             free = int(account["data"]["free"])
             if fee > 0 and free - fee < self.existential_deposit:
@@ -274,7 +282,7 @@ class Runtime:
         if xt.signed:
             assert xt.signer is not None
             ctx = ctx.with_origin(Origin.signed(xt.signer))
-            fee = self.compute_fee(state, xt.length, weight, cls, xt.tip)
+            fee = self.compute_fee(state, xt.length, weight, cls, xt.tip, pays=self.pays_fee(xt.call))
             balances = self.pallets["Balances"]
             state.mutate("System", "Account", xt.signer, fn=lambda a: {**a, "nonce": a["nonce"] + 1})
             if fee:
@@ -284,9 +292,9 @@ class Runtime:
             self.dispatch(ctx, xt.call)
         except DispatchError as exc:
             error = exc
-        if xt.signed and fee:
+        if xt.signed:
             self.deposit_event("TransactionPayment", "TransactionFeePaid", xt.signer, fee - xt.tip, xt.tip)
-        info = self.dispatch_info_value(weight, cls)
+        info = self.dispatch_info_value(weight, cls, self.pays_fee(xt.call))
         if error is None:
             self.deposit_event("System", "ExtrinsicSuccess", info)
         else:

@@ -190,6 +190,8 @@ class Pallet:
     """Per-call weights (dispatch info and fees); DEFAULT_CALL_WEIGHT otherwise."""
     operational: ClassVar[frozenset[str]] = frozenset()
     """Calls whose DispatchClass is Operational."""
+    pays_no: ClassVar[frozenset[str]] = frozenset()
+    """Calls declared `Pays::No` (no fee is withdrawn; a tip still is), e.g. subtensor's set_weights."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
