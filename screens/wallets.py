@@ -150,7 +150,7 @@ class WalletsScreen(Screen[None]):
         text.append_text(Text.assemble(
             ("Coldkey ", "bold"), f"[{lock_state(wallet)}]\n",
             ("  addr   ", "dim"), wallet.coldkey_address or "-", "\n",
-            ("  enc    ", "dim"), wallet.coldkey_encryption, "\n",
+            ("  enc    ", "dim"), "public key only" if wallet.watch_only else wallet.coldkey_encryption, "\n",
             ("  scheme ", "dim"), wallet.crypto_type, "\n",
         ))
         for hotkey in wallet.hotkeys:

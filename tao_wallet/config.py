@@ -151,8 +151,10 @@ def load_config(
     Raises:
         ConfigError: A value is of the wrong type or out of range; the message names it and its source.
     """
-    values = _from_file(path or config_file())
-    values.update(_from_env(os.environ if environ is None else environ))
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {"wallet_path": Path("~/.bittensor/wallets").expanduser()}  # bittensor's default
+    values.update(_from_file(path or config_file()))
+    values.update(_from_env(env))
     for key, raw in (overrides or {}).items():
         if raw is not None:
             values[key] = _coerce(key, raw, "command line")
