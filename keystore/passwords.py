@@ -82,6 +82,16 @@ def read_password_file(path: Path) -> str:
     return password
 
 
+def _plaintext(backend: Any) -> bool:
+    """True for keyring backends that write passwords in clear text (keyrings.alt PlaintextKeyring)."""
+    return "plaintext" in type(backend).__name__.lower()
+
+
+def _file_based(backend: Any) -> bool:
+    """keyrings.alt file backends: plaintext, or encrypted behind an interactive getpass prompt."""
+    return _plaintext(backend) or type(backend).__module__.startswith("keyrings.alt")
+
+
 class PasswordStore:
     """Opt-in OS-keyring storage of keyfile passwords, keyed by the keyfile's absolute path.
 
@@ -102,15 +112,31 @@ class PasswordStore:
         return keyring.get_keyring()
 
     def _usable(self) -> tuple[Any, str | None]:
-        """(backend, reason it is unusable or None)."""
+        """(backend to use, reason none is usable or None).
+
+        keyring's default ChainerBackend silently falls through to whatever backend accepts the
+        password, including plaintext files (keyrings.alt, whose encrypted variant also prompts
+        on the terminal); we pick its best OS backend instead. A keyrings.alt backend is used only
+        when it is configured or passed explicitly.
+        """
         from keyring.backends import chainer, fail, null
 
         backend = self._keyring()
         label = f"{type(backend).__module__}.{type(backend).__name__}"
+        if isinstance(backend, chainer.ChainerBackend):
+            real = [
+                b
+                for b in backend.backends
+                if not isinstance(b, fail.Keyring | null.Keyring) and not _file_based(b)
+            ]
+            if not real:
+                names = ", ".join(type(b).__name__ for b in backend.backends) or "no backends"
+                return backend, f"{label} with {names}"
+            return real[0], None
         if isinstance(backend, fail.Keyring | null.Keyring):
             return backend, label
-        if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
-            return backend, label
+        if _plaintext(backend):
+            log.warning("keyring backend %s stores passwords unencrypted (explicitly configured)", label)
         return backend, None
 
     def available(self) -> bool:

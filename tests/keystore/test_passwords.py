@@ -127,3 +127,51 @@ def test_resolve_password_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert resolve_password(keyfile, password_file=pw_file, store=store) == "from-file"
     assert resolve_password(keyfile, password="from-arg", password_file=pw_file, store=store) == "from-arg"
     assert os.environ[bt_pw_env_name(keyfile)] != "from-env"  # obfuscated, not plaintext
+
+
+class _MemoryKeyring:
+    """Stands in for an OS backend (Secret Service, Keychain) inside keyring's chainer."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, user: str, password: str) -> None:
+        self.items[(service, user)] = password
+
+    def get_password(self, service: str, user: str) -> str | None:
+        return self.items.get((service, user))
+
+    def delete_password(self, service: str, user: str) -> None:
+        self.items.pop((service, user), None)
+
+
+def _chainer(backends: list[object]) -> object:
+    from keyring.backends.chainer import ChainerBackend
+
+    class Chain(ChainerBackend):
+        @property
+        def backends(self) -> list[object]:  # type: ignore[override]
+            return backends
+
+    return Chain()
+
+
+def test_default_chainer_never_falls_back_to_keyrings_alt_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring
+
+    plaintext = _plaintext_backend(tmp_path)
+    monkeypatch.setattr(keyring, "get_keyring", lambda: _chainer([plaintext]))
+    store = PasswordStore()
+    assert not store.available()
+    with pytest.raises(KeyringUnavailableError, match="PlaintextKeyring"):
+        store.remember(tmp_path / "coldkey", "hunter2")
+    assert not (tmp_path / "keyring.cfg").exists()
+    # with a real backend in the chain, that one is used and the plaintext file stays untouched
+    real = _MemoryKeyring()
+    monkeypatch.setattr(keyring, "get_keyring", lambda: _chainer([plaintext, real]))
+    store.remember(tmp_path / "coldkey", "hunter2")
+    assert list(real.items.values()) == ["hunter2"]
+    assert store.recall(tmp_path / "coldkey") == "hunter2"
+    assert not (tmp_path / "keyring.cfg").exists()
