@@ -11,6 +11,7 @@ from typing import Any
 from node.localnet.runtime.pallet import account_bytes
 from node.localnet.subtensor import subnets as sn
 from node.localnet.subtensor.context import Ctx
+from node.localnet.subtensor.fastcodec import fiter_prefix
 from node.localnet.subtensor.ledger import S
 from node.localnet.subtensor.rules.fixed import div64, mul64, to_u64, u64f64
 from node.localnet.subtensor.rules.swap import SwapError, sim_swap
@@ -245,7 +246,7 @@ def delegate_info(c: Ctx, hotkey: bytes) -> dict[str, Any] | None:
     if owner is None:
         return None
     nominators: dict[bytes, list[tuple[int, int]]] = {}
-    for (_, ck, netuid), _share in c.state.iter_prefix(S, "AlphaV2", hotkey):
+    for (_, ck, netuid), _share in fiter_prefix(c.state, S, "AlphaV2", hotkey):
         cold = _acct(ck)
         alpha = c.ledger.alpha(hotkey, cold, int(netuid))
         if alpha:
@@ -265,7 +266,7 @@ def delegate_info(c: Ctx, hotkey: bytes) -> dict[str, Any] | None:
 def delegates(c: Ctx) -> list[dict[str, Any]]:
     """All hotkeys with an explicit Delegates entry (validators that were made delegates)."""
     out = []
-    for (hk,), _take in c.state.iter_prefix(S, "Delegates"):
+    for (hk,), _take in fiter_prefix(c.state, S, "Delegates"):
         info = delegate_info(c, _acct(hk))
         if info is not None:
             out.append(info)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from node.localnet.runtime.pallet import account_bytes
 from node.localnet.subtensor.context import MAX_PRICE, Ctx
 from node.localnet.subtensor.epoch_io import run_subnet_epoch
+from node.localnet.subtensor.fastcodec import fset
 from node.localnet.subtensor.ledger import subnet_account
 from node.localnet.subtensor.rules import emission as em
 from node.localnet.subtensor.rules import registration as reg
@@ -119,7 +120,7 @@ def _inject(c: Ctx, n: int, tao_in: int, alpha_in: int, excess: int) -> None:
     pool = c.ledger.pool(n)
     try:
         new_bal = pool.balancer.with_added_liquidity(pool.tao_reserve, pool.alpha_reserve, tao_in, alpha_in)
-        c.state.set("Swap", "SwapBalancer", n, value={"quote": new_bal.quote})
+        fset(c.state, "Swap", "SwapBalancer", n, value={"quote": new_bal.quote})
     except BalancerWeightError:
         tao_in, alpha_in = 0, 0
     c.set("SubnetExcessTao", n, value=0)

@@ -8,6 +8,7 @@ from typing import Any
 
 from node.localnet.runtime.pallet import DispatchError, account_bytes
 from node.localnet.runtime.state import State
+from node.localnet.subtensor.fastcodec import fget, fiter_prefix, fset
 from node.localnet.subtensor.ledger import Ledger, S
 from node.localnet.subtensor.rules.fixed import div64, u64f64
 
@@ -36,11 +37,11 @@ class Ctx:
 
     def get(self, item: str, *keys: Any) -> Any:
         """SubtensorModule storage value (metadata default when absent)."""
-        return self.state.get(S, item, *keys)
+        return fget(self.state, S, item, *keys)
 
     def set(self, item: str, *keys: Any, value: Any) -> None:
         """Write SubtensorModule storage."""
-        self.state.set(S, item, *keys, value=value)
+        fset(self.state, S, item, *keys, value=value)
 
     def subnet_exists(self, netuid: int) -> bool:
         """NetworksAdded[netuid]."""
@@ -48,7 +49,7 @@ class Ctx:
 
     def netuids(self) -> list[int]:
         """All added subnets including root, ascending."""
-        return sorted(k[0] for k, v in self.state.iter_prefix(S, "NetworksAdded") if v)
+        return sorted(k[0] for k, v in fiter_prefix(self.state, S, "NetworksAdded") if v)
 
     def owner_of(self, hotkey: bytes) -> bytes | None:
         """Owning coldkey of a hotkey, or None if the hotkey account does not exist."""

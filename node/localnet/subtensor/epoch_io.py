@@ -9,6 +9,7 @@ import numpy as np
 from node.consensus import EpochInput, EpochOutput, Hyperparameters, SparseRows, run_epoch
 from node.localnet.runtime.pallet import account_bytes
 from node.localnet.subtensor.context import Ctx
+from node.localnet.subtensor.fastcodec import fiter_prefix
 
 U64_MAX = (1 << 64) - 1
 
@@ -31,7 +32,7 @@ def stake_weights(c: Ctx, netuid: int, keys: list[bytes]) -> list[int]:
 
 def _rows(c: Ctx, item: str, netuid: int, n: int) -> SparseRows:
     rows: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for (_, uid), value in c.state.iter_prefix("SubtensorModule", item, netuid):
+    for (_, uid), value in fiter_prefix(c.state, "SubtensorModule", item, netuid):
         if int(uid) < n:
             rows[int(uid)] = [(int(a), int(b)) for a, b in value if int(a) < n]
     return SparseRows.from_rows(rows) if n else SparseRows.empty(0)

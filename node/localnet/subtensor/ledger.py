@@ -11,6 +11,7 @@ from typing import Any
 
 from node.localnet.runtime.pallet import DispatchError, account_bytes
 from node.localnet.runtime.state import State
+from node.localnet.subtensor.fastcodec import fget, fset
 from node.localnet.subtensor.rules.balancer import Balancer
 from node.localnet.subtensor.rules.fixed import U64_MAX
 from node.localnet.subtensor.rules.share_pool import SafeFloat, SharePool
@@ -58,8 +59,8 @@ class Ledger:
             self.balances.transfer(self.state, src, dst, amount, keep_alive=False)
 
     def _sub_issuance(self, delta: int) -> None:
-        cur = int(self.state.get(S, "TotalIssuance"))
-        self.state.set(S, "TotalIssuance", value=max(cur + delta, 0))
+        cur = int(fget(self.state, S, "TotalIssuance"))
+        fset(self.state, S, "TotalIssuance", value=max(cur + delta, 0))
 
     def mint(self, who: bytes, amount: int) -> None:
         """Create new TAO on `who` (block emission)."""
@@ -88,13 +89,13 @@ class Ledger:
 
     def add(self, item: str, netuid: int, delta: int, pallet: str = S) -> None:
         """Saturating add to a u64 per-subnet counter."""
-        cur = int(self.state.get(pallet, item, netuid))
-        self.state.set(pallet, item, netuid, value=min(max(cur + delta, 0), U64_MAX))
+        cur = int(fget(self.state, pallet, item, netuid))
+        fset(self.state, pallet, item, netuid, value=min(max(cur + delta, 0), U64_MAX))
 
     def add_plain(self, item: str, delta: int) -> None:
         """Saturating add to a plain u64 storage value."""
-        cur = int(self.state.get(S, item))
-        self.state.set(S, item, value=min(max(cur + delta, 0), U64_MAX))
+        cur = int(fget(self.state, S, item))
+        fset(self.state, S, item, value=min(max(cur + delta, 0), U64_MAX))
 
     def swap_tao_for_alpha(self, netuid: int, tao: int, limit_price: int, drop_fees: bool = False,
                            simulate: bool = False) -> SwapResult:
@@ -121,13 +122,13 @@ class Ledger:
         return res
 
     def _add_volume(self, netuid: int, amount: int) -> None:
-        cur = int(self.state.get(S, "SubnetVolume", netuid))
-        self.state.set(S, "SubnetVolume", netuid, value=cur + amount)
+        cur = int(fget(self.state, S, "SubnetVolume", netuid))
+        fset(self.state, S, "SubnetVolume", netuid, value=cur + amount)
 
     def _swap(self, netuid: int, buy: bool, amount: int, limit_price: int, drop_fees: bool,
               simulate: bool) -> SwapResult:
         if not simulate and netuid != 0:
-            self.state.set("Swap", "PalSwapInitialized", netuid, value=True)
+            fset(self.state, "Swap", "PalSwapInitialized", netuid, value=True)
         try:
             return swap(self.pool(netuid), buy=buy, amount=amount, limit_price=limit_price, drop_fees=drop_fees,
                         minimum_reserve=self.minimum_reserve, simulate=simulate)
@@ -146,14 +147,14 @@ class Ledger:
 
     def hotkey_alpha(self, hotkey: bytes, netuid: int) -> int:
         """TotalHotkeyAlpha."""
-        return int(self.state.get(S, "TotalHotkeyAlpha", hotkey, netuid))
+        return int(fget(self.state, S, "TotalHotkeyAlpha", hotkey, netuid))
 
     def increase_stake(self, hotkey: bytes, coldkey: bytes, netuid: int, amount: int) -> None:
         """Buy shares worth `amount` alpha for coldkey in the hotkey's pool; track StakingHotkeys."""
         if amount:
-            hks = [account_bytes(h) for h in self.state.get(S, "StakingHotkeys", coldkey)]
+            hks = [account_bytes(h) for h in fget(self.state, S, "StakingHotkeys", coldkey)]
             if hotkey not in hks:
-                self.state.set(S, "StakingHotkeys", coldkey, value=[*hks, hotkey])
+                fset(self.state, S, "StakingHotkeys", coldkey, value=[*hks, hotkey])
         self.share_pool(hotkey, netuid).update_value_for_one(coldkey, amount)
 
     def decrease_stake(self, hotkey: bytes, coldkey: bytes, netuid: int, amount: int) -> None:
@@ -174,19 +175,19 @@ class _HotkeyShares:
         self.s, self.hk, self.n = state, hotkey, netuid
 
     def get_shared_value(self) -> int:
-        return int(self.s.get(S, "TotalHotkeyAlpha", self.hk, self.n))
+        return int(fget(self.s, S, "TotalHotkeyAlpha", self.hk, self.n))
 
     def get_share(self, key: bytes) -> SafeFloat | None:
         if not self.s.exists(S, "AlphaV2", self.hk, key, self.n):
             return None
-        return _sf(self.s.get(S, "AlphaV2", self.hk, key, self.n))
+        return _sf(fget(self.s, S, "AlphaV2", self.hk, key, self.n))
 
     def get_denominator(self) -> SafeFloat:
-        return _sf(self.s.get(S, "TotalHotkeySharesV2", self.hk, self.n))
+        return _sf(fget(self.s, S, "TotalHotkeySharesV2", self.hk, self.n))
 
     def set_shared_value(self, value: int) -> None:
         if value:
-            self.s.set(S, "TotalHotkeyAlpha", self.hk, self.n, value=value)
+            fset(self.s, S, "TotalHotkeyAlpha", self.hk, self.n, value=value)
         else:
             self.s.remove(S, "TotalHotkeyAlpha", self.hk, self.n)
 
@@ -194,13 +195,13 @@ class _HotkeyShares:
         if share.is_zero():
             self.s.remove(S, "AlphaV2", self.hk, key, self.n)
         else:
-            self.s.set(S, "AlphaV2", self.hk, key, self.n, value=_sf_value(share))
+            fset(self.s, S, "AlphaV2", self.hk, key, self.n, value=_sf_value(share))
 
     def set_denominator(self, value: SafeFloat) -> None:
         if value.is_zero():
             self.s.remove(S, "TotalHotkeySharesV2", self.hk, self.n)
         else:
-            self.s.set(S, "TotalHotkeySharesV2", self.hk, self.n, value=_sf_value(value))
+            fset(self.s, S, "TotalHotkeySharesV2", self.hk, self.n, value=_sf_value(value))
 
 
 def _sf(value: Any) -> SafeFloat:

@@ -27,6 +27,7 @@ import sr25519
 from node.localnet.hashing import blake2_256
 from node.localnet.subtensor import subnets as sn
 from node.localnet.subtensor.context import Ctx
+from node.localnet.subtensor.fastcodec import fget, fset
 from node.localnet.subtensor.ledger import S, subnet_account
 
 TAO = 10**9
@@ -101,12 +102,12 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
 
 def _endow(c: Ctx, who: bytes, amount: int) -> None:
     """Genesis-only balance write (no events exist at genesis); keeps both issuance counters in step."""
-    acct = c.state.get("System", "Account", who)
+    acct = fget(c.state, "System", "Account", who)
     acct["data"]["free"] = int(acct["data"]["free"]) + amount
     acct["providers"] = max(int(acct["providers"]), 1)
-    c.state.set("System", "Account", who, value=acct)
+    fset(c.state, "System", "Account", who, value=acct)
     for pallet in ("Balances", S):
-        c.state.set(pallet, "TotalIssuance", value=int(c.state.get(pallet, "TotalIssuance")) + amount)
+        fset(c.state, pallet, "TotalIssuance", value=int(fget(c.state, pallet, "TotalIssuance")) + amount)
 
 
 def build_scenario(c: Ctx, source: str | Path | dict[str, Any] | Scenario) -> Scenario:
@@ -131,7 +132,7 @@ def _build_subnet(c: Ctx, sc: Scenario, netuid: int, spec: SubnetSpec) -> None:
                         ("MaxAllowedValidators", spec.max_allowed_validators),
                         ("TokenSymbol", (spec.symbol or spec.name[:1]).encode())):
         c.set(item, netuid, value=value)
-    c.state.set("Swap", "SwapBalancer", netuid, value={"quote": 5 * 10**17})
+    fset(c.state, "Swap", "SwapBalancer", netuid, value={"quote": 5 * 10**17})
     c.set("SubnetMovingPrice", netuid, value={"bits": (pool_tao << 32) // pool_alpha})
     c.ledger.add_plain("TotalStake", pool_tao)
     c.set("SubnetIdentitiesV3", netuid, value={

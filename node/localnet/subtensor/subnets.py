@@ -10,6 +10,7 @@ from typing import Any
 
 from node.localnet.runtime.pallet import DispatchError, account_bytes
 from node.localnet.subtensor.context import MAX_PRICE, Ctx, err
+from node.localnet.subtensor.fastcodec import fset
 from node.localnet.subtensor.ledger import is_subnet_account, subnet_account
 from node.localnet.subtensor.rules import registration as reg
 from node.localnet.subtensor.rules.balancer import HALF
@@ -214,7 +215,7 @@ def register_network(c: Ctx, coldkey: bytes, hotkey: bytes, identity: Any = None
     c.set("SubnetLocked", netuid, value=cost)
     c.set("SubnetAlphaOut", netuid, value=0)
     c.ledger.add_plain("TotalStake", pool_tao)
-    c.state.set("Swap", "SwapBalancer", netuid, value={"quote": HALF})
+    fset(c.state, "Swap", "SwapBalancer", netuid, value={"quote": HALF})
     if identity is not None:
         c.set("SubnetIdentitiesV3", netuid, value=identity)
         c.event("SubnetIdentitySet", netuid)
