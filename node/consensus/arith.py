@@ -137,12 +137,13 @@ class Fast:
 
     def to_u16(self, x: Vec) -> npt.NDArray[np.uint16]:
         """floor(x * 65535), saturated."""
-        return np.clip(np.floor(np.asarray(x) * 65535.0), 0, 65535).astype(np.uint16)
+        v = np.floor(np.minimum(np.maximum(np.asarray(x, dtype=np.float64), 0.0), 1.0) * 65535.0)
+        return v.astype(np.uint16)
 
     def to_rao(self, x: Vec, rao: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         """floor(x * rao), saturated to u64."""
-        v = np.floor(np.clip(x, 0.0, None) * rao.astype(np.float64))
-        out: npt.NDArray[np.uint64] = np.clip(v, 0, math.ldexp(1.0, 64) - 4096).astype(np.uint64)
+        v = np.floor(np.maximum(x, 0.0) * rao.astype(np.float64))
+        out: npt.NDArray[np.uint64] = np.minimum(v, math.ldexp(1.0, 64) - 4096).astype(np.uint64)
         return out
 
     def exp_safe(self, x: Vec) -> Vec:

@@ -122,22 +122,22 @@ def _dense_consensus(
     np.cumsum(c_count[:-1], out=c_start[1:])
     slot = np.full(n, -1, np.int64)
     slot[voters] = np.arange(voters.size) - v_start[v_seg]
-    block = np.zeros((n_sub, vmax, cmax), dtype=vals.dtype)
+    # (subnet, column, voter) with voters last, so each column's scores are contiguous.
+    block = np.zeros((n_sub, cmax, vmax), dtype=vals.dtype)
     r, c, v = rows[in_use], cols[in_use], vals[in_use]
-    block[seg[r], slot[r], c - c_start[seg[c]]] = v
-    stake = np.zeros((n_sub, vmax), dtype=use_stake.dtype)
-    stake[v_seg, slot[voters]] = use_stake[voters]
-    # Padding voters have zero stake and sort like a zero score: they never move a crossing.
-    order = np.argsort(block, axis=1)
-    sorted_vals = np.take_along_axis(block, order, axis=1)
-    sorted_stake = np.take_along_axis(np.broadcast_to(stake[:, :, None], block.shape), order, axis=1)
-    cum = np.cumsum(sorted_stake, axis=1)
+    block[seg[r], c - c_start[seg[c]], slot[r]] = v
+    stake = np.zeros((n_sub, 1, vmax), dtype=use_stake.dtype)
+    stake[v_seg, 0, slot[voters]] = use_stake[voters]
+    # Padding voters have zero stake: they never move a crossing and are never picked.
+    order = np.argsort(block, axis=2)
+    sorted_vals = np.take_along_axis(block, order, axis=2)
+    sorted_stake = np.broadcast_to(stake, block.shape)[
+        np.arange(n_sub)[:, None, None], np.zeros((1, 1, 1), np.int64), order]
+    cum = np.cumsum(sorted_stake, axis=2)
     cross = (cum > minority[:, None, None]) & (sorted_stake > 0)
-    any_cross = cross.any(axis=1)
-    first = np.argmax(cross, axis=1)
-    pick = np.where(any_cross, first, vmax - 1)
-    med = np.take_along_axis(sorted_vals, pick[:, None, :], axis=1)[:, 0, :]
-    out = np.zeros(n, dtype=use_stake.dtype)
+    first = np.argmax(cross, axis=2)
+    pick = np.where(cross.any(axis=2), first, vmax - 1)
+    med = np.take_along_axis(sorted_vals, pick[:, :, None], axis=2)[:, :, 0]
     col_local = np.arange(n) - c_start[seg]
-    out[:] = med[seg, col_local]
+    out: Vec = med[seg, col_local]
     return out
