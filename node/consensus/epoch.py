@@ -87,6 +87,10 @@ def epoch_batch(ar: Arith, inputs: Sequence[EpochInput]) -> list[EpochOutput]:
     # §3 weights: masks, then row normalisation
     w = _entries([i.weights for i in inputs], offsets)
     keep = old_permit[w.rows] & ((w.rows != w.cols) | owner[w.rows]) & ~(last_update[w.rows] <= registered[w.cols])
+    if any(i.commit_blocks is not None for i in inputs):
+        commits = np.concatenate([np.full(i.n, U64_MAX, np.uint64) if i.commit_blocks is None
+                                  else i.commit_blocks for i in inputs])
+        keep &= ~(commits[w.rows] < registered[w.cols])
     w = w.select(keep)
     w.vals = ar.from_u16(w.vals)
     sums = row_sum(w.rows, w.vals, n)[w.rows]

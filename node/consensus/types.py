@@ -150,6 +150,9 @@ class EpochInput:
     owner_uid: int | None = None
     last_mechanism_step_block: int = 0
     rao_emission: int = 1_000_000_000
+    commit_blocks: npt.NDArray[np.uint64] | None = None
+    """Commit-reveal only: per uid, the block of its earliest unexpired weight commit (u64::MAX
+    if none). Weights to a uid registered after that commit are dropped (run_epoch.rs l.731)."""
 
     def __post_init__(self) -> None:
         n = self.n
@@ -161,6 +164,8 @@ class EpochInput:
         if permit.shape != (n,):
             raise ConsensusInputError(f"validator_permit: expected {n} values")
         object.__setattr__(self, "validator_permit", permit)
+        if self.commit_blocks is not None:
+            object.__setattr__(self, "commit_blocks", _u64(self.commit_blocks, n, "commit_blocks"))
         self.weights.validate(n, "weights")
         self.bonds.validate(n, "bonds")
         if int(self.stake.sum(dtype=object)) >= 1 << 63:

@@ -104,3 +104,19 @@ def test_consensus_package_has_no_ui_or_io_imports() -> None:
     code = "import sys, node.consensus; print(sorted(m for m in ('textual','rich','sqlite3','socket') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_commit_reveal_mask_drops_weights_to_uids_registered_after_the_commit() -> None:
+    """Like epoch.rs test_epoch_masks_incoming_to_sniped_uid_prevents_inheritance."""
+    inp = dataclasses.replace(
+        base(3), block_at_registration=np.asarray([0, 0, 95], np.uint64),
+        weights=SparseRows.from_rows([[(1, 65535), (2, 65535)], [], []]),
+        stake=np.asarray([1000, 0, 0], np.uint64), validator_permit=np.asarray([True, False, False]),
+    )
+    no_mask = run_epoch(inp)
+    assert no_mask.incentive[2] > 0
+    commits = np.asarray([90, 2**64 - 1, 2**64 - 1], np.uint64)  # uid 0 committed at block 90 < 95
+    masked = run_epoch(dataclasses.replace(inp, commit_blocks=commits))
+    assert masked.incentive[2] == 0 and masked.incentive[1] == 65535
+    later = run_epoch(dataclasses.replace(inp, commit_blocks=np.asarray([96, 2**64 - 1, 2**64 - 1], np.uint64)))
+    assert np.array_equal(later.incentive, no_mask.incentive)
