@@ -25,7 +25,9 @@ def update_burns(c: Ctx, netuids: list[int]) -> None:
     """Per-block burn decay (BurnHalfLife), clamp, and reset of RegistrationsThisBlock."""
     for n in netuids:
         burn, hl = int(c.get("Burn", n)), int(c.get("BurnHalfLife", n))
-        factor = _DECAY_CACHE.setdefault(hl, reg.decay_factor_q32(hl))
+        factor = _DECAY_CACHE.get(hl)
+        if factor is None:
+            factor = _DECAY_CACHE[hl] = reg.decay_factor_q32(hl)
         new = reg.decayed_burn(burn, hl, int(c.get("MinBurn", n)), int(c.get("MaxBurn", n)), c.block, factor)
         if new != burn:
             c.set("Burn", n, value=new)

@@ -115,6 +115,10 @@ def build_scenario(c: Ctx, source: str | Path | dict[str, Any] | Scenario) -> Sc
     sc = load_scenario(source)
     for netuid, spec in enumerate(sc.subnets, start=1):
         _build_subnet(c, sc, netuid, spec)
+        # stagger epochs across the tempo so each epoch block runs one subnet (the chain staggers by
+        # netuid % tempo from the registration block; at genesis that would align them all)
+        tempo = spec.tempo or sc.tempo
+        c.set("LastEpochBlock", netuid, value=(netuid - 1) * tempo // max(len(sc.subnets), 1))
     return sc
 
 
