@@ -274,3 +274,19 @@ def test_finality_lag() -> None:
         assert int(raw_rpc(handle.url, "chain_getHeader", [finalized])["number"], 16) == best_number - 2
     finally:
         handle.stop()
+
+
+def test_storage_subscription_and_runtime_calls(substrate: SubstrateInterface, localnet_url: str) -> None:
+    dest = fresh_keypair().ss58_address
+    key = substrate.create_storage_key("System", "Account", [dest]).to_hex()
+    with connect(localnet_url) as ws:
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "state_subscribeStorage", "params": [[key]]}))
+        sub_id = json.loads(ws.recv())["result"]
+        initial = json.loads(ws.recv())["params"]
+        assert initial["subscription"] == sub_id and initial["result"]["changes"] == [[key, None]]
+        block = raw_rpc(localnet_url, "dev_fund", [dest, str(5 * TAO)])
+        update = json.loads(ws.recv())["params"]["result"]
+        assert update["block"] == block
+        assert update["changes"] == [[key, raw_rpc(localnet_url, "state_getStorage", [key, block])]]
+    version = substrate.runtime_call("Core", "version").value
+    assert version["spec_version"] == 461 and version["spec_name"] == "node-subtensor"
