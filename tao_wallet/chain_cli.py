@@ -275,8 +275,9 @@ def _load_doc(path: Path) -> Any:
               help="Write the signed file here (default: stdout).")
 @click.option("--no-prompt", is_flag=True, help="Sign without asking (the call is still shown).")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Errors as JSON (the signed file is JSON anyway).")
 def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Path | None, output: Path | None,
-            no_prompt: bool, password_file: Path | None) -> None:
+            no_prompt: bool, password_file: Path | None, as_json: bool) -> None:
     """Sign unsigned.json with no network: decode and show the call, confirm, sign."""
     from tao_wallet.services.tx import check_unsigned, sign_unsigned
 

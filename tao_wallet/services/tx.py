@@ -195,6 +195,10 @@ class TxRunner:
 # --- offline signing ---------------------------------------------------------------------------------
 
 
+#: Metadata files decoded in this process, by (path, mtime): decoding takes about a second.
+_FILE_RUNTIMES: dict[tuple[str, int], Runtime] = {}
+
+
 def bundled_runtime(spec_version: int | None = None, metadata_path: Path | None = None) -> Runtime:
     """The runtime to decode an offline document with: `metadata_path`, else the one in assets/metadata.
 
@@ -205,9 +209,11 @@ def bundled_runtime(spec_version: int | None = None, metadata_path: Path | None 
     seen = []
     for path in paths:
         try:
-            runtime = Runtime.from_file(path)
+            key = (str(path.resolve()), path.stat().st_mtime_ns)
+            runtime = _FILE_RUNTIMES.get(key) or Runtime.from_file(path)
         except (OSError, RuntimeMetadataError) as exc:
             raise WalletError("metadata_unreadable", f"cannot load metadata {path}: {exc}") from None
+        _FILE_RUNTIMES[key] = runtime
         if spec_version is None or runtime.spec_version == spec_version:
             return runtime
         seen.append(str(runtime.spec_version))

@@ -77,12 +77,14 @@ def test_decode_call_rejects_garbage_and_trailing_bytes(runtime461: Runtime) -> 
         runtime461.decode_call(b"\xff\xff")
 
 
+_ERA_CONFIG = RuntimeConfigurationObject()
+_ERA_CONFIG.update_type_registry(load_type_registry_preset("core"))
+
+
 @given(st.integers(0, 10**7), st.sampled_from([4, 16, 64, 100, 256, 4096, 65536]))
 @settings(max_examples=60, deadline=None)
 def test_mortal_era_matches_scalecodec(current: int, period: int) -> None:
-    config = RuntimeConfigurationObject()
-    config.update_type_registry(load_type_registry_preset("core"))
-    reference = config.create_scale_object("Era")
+    reference = _ERA_CONFIG.create_scale_object("Era")
     reference.encode({"period": period, "current": current})
     era = MortalEra.at(current, period)
     assert era.encode() == bytes(reference.data.data)
