@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keystore import keyfile_crypto
 from keystore.keyfile import Encryption, Keyfile
@@ -218,3 +220,29 @@ def test_official_keyfile_bytes_decode_here_and_ours_there(tmp_path: Path) -> No
     ours_vault = keyfile_crypto.ansible_encrypt(plaintext, PASSWORD)
     assert bytes(bt.keyfile.decrypt_keyfile_data(ours_vault, PASSWORD)) == plaintext
     assert bt.keyfile.keyfile_data_encryption_method(b"$NACL" + bytes(60)) == "NaCl"
+
+
+_JUNCTION_TEXT = st.text(
+    alphabet=st.characters(blacklist_characters="/", blacklist_categories=("Cs", "Cc")),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.one_of(_JUNCTION_TEXT, st.integers(0, 2**64 - 1).map(str))),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from([CryptoType.SR25519, CryptoType.ED25519]),
+)
+def test_derivation_paths_match_official(steps: list[tuple[bool, str]], crypto: CryptoType) -> None:
+    if crypto is CryptoType.ED25519:
+        steps = [(True, code) for _, code in steps]  # ed25519 has hard derivation only
+    uri = "".join(("//" if hard else "/") + code for hard, code in steps)
+    assert (
+        Keypair.from_uri(uri, crypto).ss58_address
+        == bt.Keypair.create_from_uri(uri, crypto_type=int(crypto)).ss58_address
+    )
