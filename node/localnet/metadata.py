@@ -16,6 +16,7 @@ from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 
 from node.localnet.hashing import twox128
+from node.localnet.scale_decode import FastDecoder, FastDecodeUnsupported
 from node.localnet.scale_encode import encode_value
 
 ASSETS_METADATA = Path(__file__).resolve().parents[2] / "assets" / "metadata"
@@ -93,6 +94,7 @@ class RuntimeMetadata:
         self.scale_obj = obj
         v14 = obj.value[1]["V14"]
         self.types: dict[int, dict[str, Any]] = {t["id"]: t["type"] for t in v14["types"]["types"]}
+        self.fast = FastDecoder(self.types)
         self.pallets: dict[str, PalletInfo] = {}
         self.pallets_by_index: dict[int, PalletInfo] = {}
         self._codec_lock = threading.Lock()
@@ -222,12 +224,25 @@ class RuntimeMetadata:
         return bytes(obj.encode(to_scale_value(value)).data)
 
     def decode(self, type_id: int | str, data: bytes) -> Any:
-        """Decode SCALE bytes of `type_id` to a python value (scalecodec value format); whole input."""
+        """Decode SCALE bytes of `type_id` to a python value (scalecodec value format); whole input.
+
+        Uses the fast decoder (same values, see scale_decode.py) and scalecodec for what it doesn't cover.
+        """
+        if isinstance(type_id, int):
+            try:
+                return self.fast.decode(type_id, bytes(data))
+            except FastDecodeUnsupported:
+                pass
         obj = self.rc.create_scale_object(_type_string(type_id), data=ScaleBytes(bytes(data)))
         return obj.decode()
 
     def decode_prefix(self, type_id: int | str, data: bytes | bytearray, offset: int = 0) -> tuple[Any, int]:
         """Decode one value of `type_id` starting at `offset`; return (value, offset after it)."""
+        if isinstance(type_id, int):
+            try:
+                return self.fast.decoder(type_id)(bytes(data), offset)
+            except FastDecodeUnsupported:
+                pass
         sb = ScaleBytes(bytearray(data))
         sb.offset = offset
         obj = self.rc.create_scale_object(_type_string(type_id), data=sb)

@@ -24,6 +24,8 @@ def encode_value(types: dict[int, dict[str, Any]], type_id: int, value: Any) -> 
     """Encode `value` as portable-registry type `type_id`."""
     ty = types[type_id]
     d = ty["def"]
+    if ty.get("path") in (["primitive_types", "U256"], ["primitive_types", "U512"]) and isinstance(value, int):
+        return value.to_bytes(32 if ty["path"][-1] == "U256" else 64, "little")
     if "primitive" in d:
         return _primitive(d["primitive"], value)
     if "compact" in d:

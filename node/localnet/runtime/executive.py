@@ -1,6 +1,8 @@
 """The Runtime: pallet registry, call dispatch, events, transaction validation/application and block hooks.
 
-Fee model (like pallet_transaction_payment with subtensor-style parameters; documented, not benchmarked):
+Fee model (pallet_transaction_payment with subtensor's parameters around spec 461: LinearWeightToFee with
+coeff_frac = Perbill(500_000), i.e. 0.0005 rao per picosecond of ref_time, and LengthToFee = IdentityFee;
+spec 467 later halved both). Call weights are a documented per-call table, not benchmarks:
     fee = base_fee + length_fee + multiplier * weight_fee(call weight)
     weight_fee(w) = w.ref_time * WEIGHT_FEE_PERBILL / 1e9
     base_fee      = weight_fee(BlockWeights.per_class[class].base_extrinsic)       (from metadata)
@@ -33,7 +35,7 @@ from node.localnet.validity import InvalidTransaction
 
 log = logging.getLogger(__name__)
 
-WEIGHT_FEE_PERBILL = 50_000
+WEIGHT_FEE_PERBILL = 500_000
 LENGTH_FEE_PER_BYTE = 1
 FIXED_U128_ONE = 10**18
 
