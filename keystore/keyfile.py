@@ -6,6 +6,7 @@ Nothing here prompts, caches a password, or keeps a decrypted key beyond the cal
 from __future__ import annotations
 
 import logging
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,9 +96,23 @@ class Keyfile:
         """
         plaintext = self.decrypt_bytes(password)
         try:
-            return deserialize_keypair(plaintext)
+            keypair = deserialize_keypair(plaintext)
         except CorruptKeyfileError as exc:
             raise CorruptKeyfileError(f"{self.path}: {exc}") from None
+        if not keypair.is_public_only:
+            self._warn_if_shared()
+        return keypair
+
+    def _warn_if_shared(self) -> None:
+        """bittensor-wallet never checks this; a secret keyfile others can read deserves a warning."""
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+        except OSError:
+            return
+        if mode & 0o077:
+            log.warning(
+                "secret keyfile %s is accessible to other users (mode %o); run chmod 600", self.path, mode
+            )
 
     def load_public(self) -> Keypair:
         """Public-only keypair from a plaintext file; never derives or keeps a secret.

@@ -280,3 +280,17 @@ def test_legacy_fernet_historical_algorithm(tmp_path: Path, mnemonic_keypair: Ke
     kf.path.write_bytes(token[:40])
     with pytest.raises(CorruptKeyfileError, match="truncated legacy"):
         kf.load(PASSWORD)
+
+
+def test_world_readable_secret_keyfile_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    kf = Keyfile(tmp_path / "hot")
+    kf.save(Keypair.from_uri("//Alice"))
+    with caplog.at_level("WARNING"):
+        kf.load()
+    assert not caplog.records
+    kf.path.chmod(0o644)
+    with caplog.at_level("WARNING"):
+        kf.load()
+    assert "accessible to other users (mode 644)" in caplog.text
