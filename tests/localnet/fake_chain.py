@@ -143,6 +143,8 @@ class FakeChain:
         raise LookupError(f"Exported method {method} is not found")
 
     def account_next_index(self, account_id: bytes) -> int:
+        if account_id == bytes(32):
+            raise RuntimeError("fake chain bug")
         return 7
 
     def query_info(self, extrinsic: bytes, at: bytes | None) -> dict[str, Any]:

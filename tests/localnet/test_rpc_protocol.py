@@ -364,3 +364,50 @@ async def test_dev_fund_mints_in_a_new_block(ws: ClientConnection) -> None:
     assert await rpc.result("state_getStorage", [key, block]) == "0x" + (18446744073709551).to_bytes(8, "little").hex()
     for bad in [["5Grw", 1], [alice, 0], [alice, "1.5"], [alice, 2**64], [alice, True]]:
         assert (await rpc.error("dev_fund", bad))["code"] == -32602
+
+
+async def test_unexpected_chain_exception_is_an_internal_error(ws: ClientConnection) -> None:
+    rpc = Rpc(ws)
+    err = await rpc.error("system_accountNextIndex", ["0x" + "00" * 32])
+    assert err == {"code": -32603, "message": "Internal error", "data": "RuntimeError: fake chain bug"}
+    assert await rpc.result("system_accountNextIndex", ["0x" + "01" * 32]) == 7
+
+
+async def test_watch_in_a_batch_notifies_after_the_batch_reply(ws: ClientConnection) -> None:
+    rpc = Rpc(ws)
+    batch = [
+        {"jsonrpc": "2.0", "id": 1, "method": "author_submitAndWatchExtrinsic", "params": ["0xaa55"]},
+        {"jsonrpc": "2.0", "id": 2, "method": "chain_getBlockHash", "params": []},
+    ]
+    replies = await rpc.raw(json.dumps(batch))
+    sub_id = next(r["result"] for r in replies if r["id"] == 1)
+    statuses = [(await rpc.notification())["params"] for _ in range(3)]
+    assert [s["subscription"] for s in statuses] == [sub_id] * 3
+    assert statuses[0]["result"] == "ready" and "inBlock" in statuses[1]["result"]
+
+
+async def test_limits_on_batches_and_subscriptions() -> None:
+    handle = start_localnet(factory=FakeChain, config=ServerConfig(port=0, max_batch=3, max_subscriptions=2))
+    try:
+        async with connect(handle.url) as client:
+            rpc = Rpc(client)
+            batch = [{"jsonrpc": "2.0", "id": i, "method": "system_name"} for i in range(4)]
+            reply = await rpc.raw(json.dumps(batch))
+            assert reply["error"]["code"] == -32010 and reply["id"] is None
+            first = await rpc.result("chain_subscribeNewHeads")
+            await rpc.notification()
+            await rpc.result("state_subscribeRuntimeVersion")
+            await rpc.notification()
+            err = await rpc.error("chain_subscribeAllHeads")
+            assert err["code"] == -32006
+            assert await rpc.result("chain_unsubscribeNewHeads", [first]) is True
+            await rpc.result("chain_subscribeAllHeads")  # a slot is free again
+        for _ in range(100):  # a closed connection's subscriptions are dropped
+            if len(handle.server.hub) == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert len(handle.server.hub) == 0
+        async with connect(handle.url) as other:  # the cap is per connection
+            await Rpc(other).result("chain_subscribeNewHeads")
+    finally:
+        handle.stop()

@@ -12,6 +12,10 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 #: jsonrpsee's "Request is too big" code (Substrate answers oversized requests with it).
 OVERSIZED_REQUEST = -32007
+#: jsonrpsee's "Too many subscriptions on the connection".
+TOO_MANY_SUBSCRIPTIONS = -32006
+#: jsonrpsee's "The batch request was too large".
+BATCH_TOO_LARGE = -32010
 #: sc-rpc state errors: BASE 4000; +3 is a client error such as an unknown block.
 STATE_INVALID_COUNT = 4002
 STATE_CLIENT_ERROR = 4003

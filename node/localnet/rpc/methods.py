@@ -18,6 +18,7 @@ from node.localnet.rpc.errors import (
     INTERNAL_ERROR,
     STATE_CLIENT_ERROR,
     STATE_INVALID_COUNT,
+    TOO_MANY_SUBSCRIPTIONS,
     RpcError,
     invalid_params,
     unknown_block,
@@ -68,8 +69,11 @@ class RpcMethods:
         run: Callable[[Callable[[], Any]], Awaitable[Any]],
         hub: SubscriptionHub,
         producer: BlockProducer,
+        *,
+        max_subscriptions: int = 1024,
     ) -> None:
         self.chain = chain
+        self.max_subscriptions = max_subscriptions
         self._run = run
         self.hub = hub
         self.producer = producer
@@ -369,7 +373,7 @@ class RpcMethods:
         extrinsic = p.hex_bytes(ext_hex, "extrinsic")
         expected = hashlib.blake2b(extrinsic, digest_size=32).digest()
         # Watch before submitting: with instant seal the block can be produced before we'd get a chance.
-        sub = self.hub.add(conn, "extrinsic", conn.send, tx_hash=expected)
+        sub = self._subscribe(conn, "extrinsic", tx_hash=expected)
         try:
             tx_hash: bytes = await self.run(lambda: self.chain.submit(extrinsic))
         except BaseException:
@@ -438,7 +442,7 @@ class RpcMethods:
     def _head_subscriber(self, kind: str) -> Handler:
         async def handler(conn: Any, params: Any, deferred: Deferred) -> Any:
             p.positional(params, [])
-            sub = self.hub.add(conn, kind, conn.send)
+            sub = self._subscribe(conn, kind)
 
             def current() -> Any:
                 at = self.chain.finalized_hash if kind == "finalizedHead" else self.chain.best_hash
@@ -453,7 +457,7 @@ class RpcMethods:
 
     async def _subscribe_runtime(self, conn: Any, params: Any, deferred: Deferred) -> Any:
         p.positional(params, [])
-        sub = self.hub.add(conn, "runtimeVersion", conn.send)
+        sub = self._subscribe(conn, "runtimeVersion")
         version = await self._initial(sub, self.chain.runtime_version)
         deferred.append(lambda: self.hub.activate(sub, [version]))
         return sub.id
@@ -463,7 +467,7 @@ class RpcMethods:
         if keys_hex is not None and not isinstance(keys_hex, list):
             raise invalid_params("keys: expected an array of hex storage keys")
         keys = None if keys_hex is None else [p.hex_bytes(k, "storage key") for k in keys_hex]
-        sub = self.hub.add(conn, "storage", conn.send, keys=None if keys is None else frozenset(keys))
+        sub = self._subscribe(conn, "storage", keys=None if keys is None else frozenset(keys))
 
         def current() -> Any:
             if not keys:
@@ -478,6 +482,14 @@ class RpcMethods:
         initial = await self._initial(sub, current)
         deferred.append(lambda: self.hub.activate(sub, [] if initial is None else [initial]))
         return sub.id
+
+    def _subscribe(
+        self, conn: Any, kind: str, *, keys: frozenset[bytes] | None = None, tx_hash: bytes | None = None
+    ) -> Subscription:
+        if self.hub.count_of(conn) >= self.max_subscriptions:
+            raise RpcError(TOO_MANY_SUBSCRIPTIONS, "Too many subscriptions on the connection",
+                           f"Exceeded max limit of {self.max_subscriptions}")
+        return self.hub.add(conn, kind, conn.send, keys=keys, tx_hash=tx_hash)
 
     async def _initial(self, sub: Subscription, read: Callable[[], Any]) -> Any:
         """Read a subscription's initial value; events buffered so far are older than it, so drop them."""

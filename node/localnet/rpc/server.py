@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from node.localnet.rpc.connection import Connection
 from node.localnet.rpc.errors import (
+    BATCH_TOO_LARGE,
     INVALID_REQUEST,
     OVERSIZED_REQUEST,
     PARSE_ERROR,
@@ -60,6 +61,8 @@ class ServerConfig:
     """Requests processed concurrently per connection; further ones wait (backpressure)."""
     max_outbox: int = 100_000
     """Queued outgoing messages per connection before a non-reading client is disconnected."""
+    max_subscriptions: int = 1024
+    """Live subscriptions per connection (jsonrpsee's default)."""
 
 
 class LocalnetServer:
@@ -95,7 +98,8 @@ class LocalnetServer:
         self.chain = chain = await self.run_on_chain(self._chain_factory)
         try:
             self.producer = BlockProducer(chain, self.run_on_chain, self.config.mode, self.config.block_time)
-            self.methods = RpcMethods(chain, self.run_on_chain, self.hub, self.producer)
+            self.methods = RpcMethods(chain, self.run_on_chain, self.hub, self.producer,
+                                      max_subscriptions=self.config.max_subscriptions)
             self._unlisten = chain.add_listener(self._on_chain_event)
             self._server = await serve(
                 self._serve_connection,
@@ -190,8 +194,8 @@ class LocalnetServer:
                 conn.send(_error(None, RpcError(INVALID_REQUEST, "Invalid request", "empty batch")))
                 return
             if len(payload) > self.config.max_batch:
-                conn.send(_error(None, RpcError(INVALID_REQUEST, "Invalid request",
-                                                f"batch of {len(payload)} exceeds {self.config.max_batch}")))
+                conn.send(_error(None, RpcError(BATCH_TOO_LARGE, "The batch request was too large",
+                                                f"Exceeded max limit of {self.config.max_batch}")))
                 return
             responses = await asyncio.gather(*(self._handle_one(conn, item, deferred) for item in payload))
             answered = [r for r in responses if r is not None]

@@ -81,6 +81,10 @@ class SubscriptionHub:
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def count_of(self, owner: object) -> int:
+        """Live subscriptions of one connection."""
+        return sum(1 for own in self._owner.values() if own is owner)
+
     def add(
         self,
         owner: object,
