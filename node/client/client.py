@@ -402,6 +402,10 @@ class ChainClient:
             else:
                 ref_time, proof = int(weight), 0
             return FeeInfo(int(info["partialFee"]), ref_time, proof, str(info.get("class", "normal")).lower())
+        return self.query_fee_runtime_api(extrinsic)
+
+    def query_fee_runtime_api(self, extrinsic: bytes) -> FeeInfo:
+        """Fee through `state_call TransactionPaymentApi_query_info` (for nodes without `payment_queryInfo`)."""
         data = extrinsic + len(extrinsic).to_bytes(4, "little")
         raw = bytes.fromhex(self.rpc("state_call", ["TransactionPaymentApi_query_info", "0x" + data.hex()])[2:])
         ref_time, offset = _read_compact(raw, 0)
