@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from node.localnet.chain import Chain  # noqa: E402
+from node.localnet.chain import Chain
 
 
 def main() -> None:
