@@ -329,3 +329,66 @@ def test_stored_epoch_outputs_equal_direct_consensus_run(demo: Chain) -> None:
         assert [tuple(e) for e in cl.chain.read(S, "Bonds", 1, uid, at=head)] == out.bonds.row(uid)
     emission = r("Emission")
     assert sum(emission) > 0 and any(out.incentive.tolist())
+
+
+def test_registration_pruning_immunity_and_root(demo: Chain) -> None:
+    cl = Client(demo)
+    alice = kp("//Alice")
+    # subnet 2 has 1 + 2 + 4 = 7 uids; shrink MaxAllowedUids through genesis-equivalent storage is not
+    # possible by extrinsic, so fill it up to the limit with registrations instead
+    limit = cl.read("MaxAllowedUids", 2)
+    assert limit == 256
+    ev = cl.call(alice, S, "burned_register", netuid=0, hotkey=kp("//x").public_key)
+    assert error_name(demo, ev) == "SubtensorModule.RegistrationNotPermittedOnRootSubnet"
+    ev = cl.call(alice, S, "burned_register", netuid=7, hotkey=kp("//x").public_key)
+    assert error_name(demo, ev) == "SubtensorModule.SubnetNotExists"
+    ev = cl.call(alice, S, "root_register", hotkey=kp("//Alice//root").public_key)
+    assert "SubtensorModule.NeuronRegistered" in names(ev), ev
+    assert cl.read("Uids", 0, kp("//Alice//root").public_key) == 0
+    assert cl.read("Delegates", kp("//Alice//root").public_key) == 11_796
+    ev = cl.call(alice, S, "start_call", netuid=1)
+    assert error_name(demo, ev) == "BadOrigin"
+
+
+def test_take_bounds_and_rate_limit(demo: Chain) -> None:
+    cl = Client(demo)
+    owner = Keypair.create_from_seed(SMALL.secret_seed(1, "validator", 0).hex(), ss58_format=42)
+    hk = hk_of(1, 0)
+    ev = cl.call(owner, S, "decrease_take", hotkey=hk, take=5_000)
+    assert "SubtensorModule.TakeDecreased" in names(ev), ev
+    assert cl.read("Delegates", hk) == 5_000
+    ev = cl.call(owner, S, "increase_take", hotkey=hk, take=20_000)
+    assert error_name(demo, ev) == "SubtensorModule.DelegateTakeTooHigh"
+    ev = cl.call(owner, S, "increase_take", hotkey=hk, take=6_000)
+    assert "SubtensorModule.TakeIncreased" in names(ev), ev
+    ev = cl.call(owner, S, "increase_take", hotkey=hk, take=7_000)
+    assert error_name(demo, ev) == "SubtensorModule.DelegateTxRateLimitExceeded"
+    ev = cl.call(kp("//Bob"), S, "decrease_take", hotkey=hk, take=1_000)
+    assert error_name(demo, ev) == "SubtensorModule.NonAssociatedColdKey"
+
+
+def test_pruning_replaces_lowest_emission_non_immune_uid() -> None:
+    tiny = Scenario(seed="prune", tempo=3, immunity_period=2, subnets=(
+        SubnetSpec(name="Full", validators=1, miners=2, pool_tao=100, pool_alpha=100, validator_stake=10,
+                   max_allowed_uids=5, min_non_immune_uids=0),))
+    chain = Chain(None, installers=[installer(tiny)])
+    try:
+        cl = Client(chain)
+        bob = kp("//Bob")
+        ev = cl.call(bob, S, "burned_register", netuid=1, hotkey=kp("//Bob//a").public_key)
+        assert error_name(chain, ev) is None and cl.read("Uids", 1, kp("//Bob//a").public_key) == 4
+        chain.produce_blocks(4)  # everyone leaves immunity; an epoch writes emissions
+        while cl.read("LastEpochBlock", 1) + tiny.tempo <= chain.best_number + 1:
+            chain.produce_block()  # the registering block must not run an epoch (it rewrites Emission)
+        emissions = cl.read("Emission", 1)
+        regs = [cl.read("BlockAtRegistration", 1, u) for u in range(5)]
+        ev = cl.call(bob, S, "burned_register", netuid=1, hotkey=kp("//Bob//b").public_key)
+        assert error_name(chain, ev) is None, ev
+        uid = cl.read("Uids", 1, kp("//Bob//b").public_key)
+        assert uid == min((emissions[u], regs[u], u) for u in range(1, 5))[2]  # owner uid 0 never pruned
+        assert cl.read("SubnetworkN", 1) == 5
+        assert cl.read("Uids", 1, kp("//Bob//a").public_key) in (None, 4) and cl.read("BlockAtRegistration", 1, uid) > 0
+        ev = cl.call(bob, S, "burned_register", netuid=1, hotkey=kp("//Bob//b").public_key)
+        assert error_name(chain, ev) == "SubtensorModule.HotKeyAlreadyRegisteredInSubNet"
+    finally:
+        chain.close()

@@ -49,6 +49,8 @@ class SubnetSpec:
     github_repo: str = ""
     subnet_url: str = ""
     max_allowed_validators: int = 64
+    max_allowed_uids: int = 256
+    min_non_immune_uids: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,11 @@ def _build_subnet(c: Ctx, sc: Scenario, netuid: int, spec: SubnetSpec) -> None:
                         ("NetworkRegisteredAt", 0), ("FirstEmissionBlockNumber", 1), ("SubtokenEnabled", True),
                         ("ImmunityPeriod", sc.immunity_period), ("WeightsSetRateLimit", 0),
                         ("MaxAllowedValidators", spec.max_allowed_validators),
+                        ("MaxAllowedUids", spec.max_allowed_uids),
                         ("TokenSymbol", (spec.symbol or spec.name[:1]).encode())):
         c.set(item, netuid, value=value)
+    if spec.min_non_immune_uids is not None:
+        c.set("MinNonImmuneUids", netuid, value=spec.min_non_immune_uids)
     fset(c.state, "Swap", "SwapBalancer", netuid, value={"quote": 5 * 10**17})
     c.set("SubnetMovingPrice", netuid, value={"bits": (pool_tao << 32) // pool_alpha})
     c.ledger.add_plain("TotalStake", pool_tao)
