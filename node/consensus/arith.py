@@ -107,9 +107,9 @@ class Fast:
         """Quotient, 0 where the divisor is 0."""
         a = np.asarray(a, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = a / b
-        return np.where(b == 0, 0.0, q)
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        out: Vec = np.divide(a, b, out=np.zeros(shape), where=b != 0)
+        return out
 
     def scalar(self, x: float) -> float:
         """A float constant."""
@@ -137,8 +137,10 @@ class Fast:
 
     def to_u16(self, x: Vec) -> npt.NDArray[np.uint16]:
         """floor(x * 65535), saturated."""
-        v = np.floor(np.minimum(np.maximum(np.asarray(x, dtype=np.float64), 0.0), 1.0) * 65535.0)
-        return v.astype(np.uint16)
+        x = np.asarray(x, dtype=np.float64)
+        if x.size and (float(x.min()) < 0.0 or float(x.max()) > 1.0):
+            x = np.minimum(np.maximum(x, 0.0), 1.0)
+        return (x * 65535.0).astype(np.uint16)  # non-negative: the cast floors
 
     def to_rao(self, x: Vec, rao: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         """floor(x * rao), saturated to u64."""

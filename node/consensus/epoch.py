@@ -28,13 +28,13 @@ def _per_subnet(inputs: Sequence[EpochInput], get: Any, dtype: Any) -> npt.NDArr
 
 def _entries(mats: Sequence[SparseRows], offsets: IntVec) -> Entries:
     """Concatenate per-subnet rows into global COO entries sorted by row."""
-    rows, cols, vals = [], [], []
-    for m, off in zip(mats, offsets.tolist(), strict=False):
-        counts = np.diff(m.indptr)
-        rows.append(np.repeat(np.arange(m.n_rows, dtype=np.int64) + off, counts))
-        cols.append(m.indices.astype(np.int64) + off)
-        vals.append(m.values.astype(np.int64))
-    return Entries(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals))
+    counts = np.concatenate([np.diff(m.indptr) for m in mats])
+    rows = np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
+    nnz = np.asarray([m.nnz for m in mats], np.int64)
+    cols = np.concatenate([m.indices for m in mats]).astype(np.int64, copy=False)
+    cols = cols + np.repeat(offsets[:-1], nnz)
+    vals = np.concatenate([m.values for m in mats]).astype(np.int64, copy=False)
+    return Entries(rows, cols, vals)
 
 
 def _topk_nonzero(stake: Vec, k: IntVec, seg: IntVec, offsets: IntVec, sizes: IntVec) -> npt.NDArray[np.bool_]:
@@ -199,6 +199,8 @@ def _concat_sorted(parts: list[Entries]) -> Entries:
     if not parts:
         z = np.zeros(0, np.int64)
         return Entries(z, z, z.astype(np.uint16))
+    if len(parts) == 1:
+        return parts[0]
     rows = np.concatenate([p.rows for p in parts])
     order = np.argsort(rows, kind="stable")
     return Entries(rows[order], np.concatenate([p.cols for p in parts])[order],
