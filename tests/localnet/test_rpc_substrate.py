@@ -290,3 +290,20 @@ def test_storage_subscription_and_runtime_calls(substrate: SubstrateInterface, l
         assert update["changes"] == [[key, raw_rpc(localnet_url, "state_getStorage", [key, block])]]
     version = substrate.runtime_call("Core", "version").value
     assert version["spec_version"] == 461 and version["spec_name"] == "node-subtensor"
+
+
+def test_pruned_state_is_a_client_error() -> None:
+    from node.localnet.rpc.embedded import chain_factory
+
+    factory = chain_factory(None, keep_blocks=2, installers=[])
+    handle = start_localnet(config=ServerConfig(port=0, mode=SealMode.MANUAL), factory=factory)
+    try:
+        raw_rpc(handle.url, "dev_newBlock", [{"count": 130}])  # the chain prunes every 64 blocks
+        old = raw_rpc(handle.url, "chain_getBlockHash", [1])
+        with connect(handle.url) as ws:
+            ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "state_getStorage", "params": ["0x00", old]}))
+            reply = json.loads(ws.recv())
+        assert reply["error"]["code"] == 4003 and "pruned" in reply["error"]["message"], reply
+        assert raw_rpc(handle.url, "state_getStorage", ["0x00"]) is None  # best state still served
+    finally:
+        handle.stop()

@@ -56,6 +56,8 @@ def chain_error(exc: BaseException) -> RpcError:
     message = getattr(exc, "message", None)
     if isinstance(code, int) and not isinstance(code, bool) and isinstance(message, str):
         return RpcError(code, message, getattr(exc, "data", None))  # e.g. InvalidTransaction (1010 ...)
+    if type(exc).__name__ in ("StatePrunedError", "UnknownBlockError"):  # Substrate: client error 4003
+        return RpcError(STATE_CLIENT_ERROR, f"Client error: {exc}")
     logger.exception("chain call failed", exc_info=exc)
     return RpcError(INTERNAL_ERROR, "Internal error", f"{type(exc).__name__}: {exc}")
 
