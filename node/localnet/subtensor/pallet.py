@@ -16,7 +16,7 @@ from node.localnet.subtensor import coinbase, staking, subnets
 from node.localnet.subtensor.apis import register_apis
 from node.localnet.subtensor.context import Ctx, err
 from node.localnet.subtensor.ledger import Ledger
-from node.localnet.subtensor.scenario import build_scenario, load_scenario
+from node.localnet.subtensor.scenario import DEMO_SCENARIO, build_scenario, load_scenario
 from node.localnet.subtensor.simulation import WeightSimulator
 
 _HEAVY = Weight(500_000_000)
@@ -225,3 +225,8 @@ def installer(scenario: Any) -> Callable[[Runtime], None]:
         register_apis(runtime)
 
     return install_with_scenario
+
+
+def demo_installer() -> Callable[[Runtime], None]:
+    """The installer of the embedded demo network (`assets/localnet/demo.toml`)."""
+    return installer(DEMO_SCENARIO)

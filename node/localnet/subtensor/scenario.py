@@ -31,6 +31,8 @@ from node.localnet.subtensor.fastcodec import fget, fset
 from node.localnet.subtensor.ledger import S, subnet_account
 
 TAO = 10**9
+DEMO_SCENARIO = Path(__file__).resolve().parents[3] / "assets" / "localnet" / "demo.toml"
+"""The embedded demo network (root + 4 subnets) shipped with the app."""
 
 
 @dataclass(frozen=True)
