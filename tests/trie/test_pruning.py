@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from node.trie import EMPTY_ROOT, MissingNodeError, SqliteNodePruner, SqliteNodeStore, Trie
+from node.trie import (
+    EMPTY_ROOT,
+    MemoryNodeStore,
+    MissingNodeError,
+    SqliteNodePruner,
+    SqliteNodeStore,
+    Trie,
+    blake2_256,
+)
 from node.trie.codec import HashedValue, Node, decode_node
 
 
@@ -119,3 +127,57 @@ def test_nodes_written_before_the_pruner_are_never_deleted(tmp_path: Path) -> No
         pruner.record(1, trie.last_delta)
         pruner.prune(1)
     assert Trie(store, legacy_root).get(b"k") == b"v" * 50
+
+
+def test_commits_made_without_the_pruner_freeze_all_counts(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    shared = b"same account info " * 3  # identical values share one value node
+    conn = sqlite3.connect(db)
+    store = SqliteNodeStore(conn)
+    pruner = SqliteNodePruner(conn, store)
+    trie = Trie(store)
+    with conn:
+        trie.set(b"alice", shared)
+        trie.commit()
+        pruner.record(1, trie.last_delta)
+    conn.close()
+    # A session without pruning adds a second reference to the same value node.
+    conn = sqlite3.connect(db)
+    store = SqliteNodeStore(conn)
+    trie = Trie(store, trie.root)
+    with conn:
+        trie.set(b"bob", shared)
+        trie.commit()
+    conn.close()
+    # Pruning resumes: alice's reference is dropped, bob's (never counted) must survive.
+    conn = sqlite3.connect(db)
+    store = SqliteNodeStore(conn)
+    pruner = SqliteNodePruner(conn, store)
+    trie = Trie(store, trie.root)
+    with conn:
+        trie.delete(b"alice")
+        trie.commit()
+        pruner.record(3, trie.last_delta)
+        pruner.prune(3)
+    assert Trie(store, trie.root).get(b"bob") == shared
+    reopened = SqliteNodeStore(conn)  # a fresh index sees the same rows
+    assert Trie(reopened, trie.root).get(b"bob") == shared
+    conn.close()
+
+
+def test_hash_keyed_table_from_the_first_layout_is_migrated(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "old.sqlite")
+    memory = MemoryNodeStore()
+    trie = Trie(memory)
+    trie.set(b"k", b"v" * 40)
+    root = trie.commit()
+    with conn:
+        conn.execute("CREATE TABLE trie_nodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID")
+        conn.executemany(
+            "INSERT INTO trie_nodes VALUES (?, ?)",
+            [(root, memory.get(root)), (blake2_256(b"v" * 40), b"v" * 40)],
+        )
+    store = SqliteNodeStore(conn)
+    assert Trie(store, root).get(b"k") == b"v" * 40
+    conn.close()
+
