@@ -112,3 +112,27 @@ def test_unreachable_network_is_reported(funded: object) -> None:
         port = s.getsockname()[1]
     result = run("balance", "-w", "alice2", "--network", f"ws://127.0.0.1:{port}", "--json")
     assert result.code == 1 and result.error()["code"] == "network_unreachable"
+
+
+@pytest.mark.slow
+def test_encrypted_wallet_with_password_file(
+    funder: Funder, wallets_dir: Path, localnet_url: str, chain: ChainService, tmp_path: Path
+) -> None:
+    """The real NaCl/argon2 keyfile path: a wrong password sends nothing, the right one sends once."""
+    kp, dest = fresh_keypair(), fresh_keypair().ss58_address  # type: ignore[attr-defined]
+    make_wallet("locked", kp, wallets_dir, password="correct horse")
+    funder.fund(kp.ss58_address, 3)  # type: ignore[attr-defined]
+    wrong, right = tmp_path / "wrong.txt", tmp_path / "right.txt"
+    wrong.write_text("battery staple\n")
+    wrong.chmod(0o600)
+    right.write_text("correct horse\n")
+    right.chmod(0o600)
+    args = ["transfer", "-w", "locked", "--dest", dest, "--amount", "1", "--no-prompt", "--json",
+            "--network", localnet_url, "--wait-for", "in_block"]
+    result = run(*args, "--password-file", str(wrong))
+    assert result.code == 1 and result.error()["code"] == "wrong_password"
+    assert "battery" not in result.stderr
+    assert chain.client.next_nonce(decode_address(kp.ss58_address)) == 0  # type: ignore[attr-defined]
+    result = run(*args, "--password-file", str(right))
+    assert result.code == 0, result.stderr
+    assert result.json()["phase"] in ("in_block", "finalized") and chain.balance(dest).free_rao == 10**9
