@@ -307,3 +307,22 @@ def test_pruned_state_is_a_client_error() -> None:
         assert raw_rpc(handle.url, "state_getStorage", ["0x00"]) is None  # best state still served
     finally:
         handle.stop()
+
+
+def test_watched_transaction_that_expires_in_the_pool_is_reported_invalid(
+    substrate: SubstrateInterface, localnet_url: str
+) -> None:
+    sender = funded_account(substrate)
+    nonce = substrate.get_account_nonce(sender.ss58_address)
+    # A future nonce keeps it in the pool; a 4-block mortal era makes it expire there.
+    doomed = transfer(substrate, sender, alice().ss58_address, TAO, nonce=nonce + 1, era={"period": 4})
+    with connect(localnet_url) as ws:
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "author_submitAndWatchExtrinsic",
+                            "params": [str(doomed.data)]}))
+        sub_id = json.loads(ws.recv())["result"]
+        assert json.loads(ws.recv())["params"] == {"subscription": sub_id, "result": "ready"}
+        raw_rpc(localnet_url, "dev_newBlock", [{"count": 8}])
+        update = json.loads(ws.recv())
+        assert update["method"] == "author_extrinsicUpdate"
+        assert update["params"] == {"subscription": sub_id, "result": "invalid"}
+    assert str(doomed.data) not in substrate.rpc_request("author_pendingExtrinsics", [])["result"]
