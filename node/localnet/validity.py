@@ -44,6 +44,12 @@ class InvalidTransaction(Exception):
         return InvalidTransaction(POOL_INVALID_TX, "Invalid Transaction", INVALID_MESSAGES[kind], reason=kind)
 
     @staticmethod
+    def custom(code: int) -> InvalidTransaction:
+        """1010 with InvalidTransaction::Custom(code), e.g. subtensor's rate-limit rejections."""
+        return InvalidTransaction(POOL_INVALID_TX, "Invalid Transaction", f"Custom error: {code}",
+                                  reason=f"Custom({code})")
+
+    @staticmethod
     def unknown(kind: str) -> InvalidTransaction:
         """1011 Unknown Transaction Validity."""
         return InvalidTransaction(

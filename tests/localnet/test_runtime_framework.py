@@ -10,6 +10,7 @@ from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.base import ExtrinsicReceipt
 
 from node.localnet.chain import Chain
+from node.localnet.extrinsic import RuntimeCall
 from node.localnet.genesis import GenesisConfig
 from node.localnet.runtime import (
     ApiContext,
@@ -22,6 +23,7 @@ from node.localnet.runtime import (
     Weight,
     account_bytes,
 )
+from node.localnet.validity import InvalidTransaction
 from tests.localnet.test_chain_rpcshim import shim_interface
 
 
@@ -47,6 +49,10 @@ class MiniSubtensor(Pallet):
         ctx.deposit_event("SubtensorModule", "StakeAdded", coldkey, hk, amount_staked, amount_staked, netuid, 0)
         if netuid == 99:
             raise DispatchError.module("SubtensorModule", "SubnetNotExists")  # after writes: all undone
+
+    def validate_call(self, state: State, who: bytes, call: RuntimeCall) -> None:
+        if call.pallet == "SubtensorModule" and call.name == "add_stake" and call.args["netuid"] == 7:
+            raise InvalidTransaction.custom(6)
 
     def on_initialize(self, block: BlockContext) -> None:
         block.state.set("SubtensorModule", "BlockEmission", value=block.number)
@@ -148,3 +154,13 @@ def test_pays_no_calls_are_free(env: tuple[Chain, SubstrateInterface]) -> None:
     assert chain.read("System", "Account", alice.public_key)["data"]["free"] == before
     success = next(e.value for e in receipt.triggered_events if e.value["event_id"] == "ExtrinsicSuccess")
     assert success["attributes"]["dispatch_info"]["pays_fee"] == "No"
+
+
+def test_validate_call_hook_rejects_at_submission(env: tuple[Chain, SubstrateInterface]) -> None:
+    chain, si = env
+    call = si.compose_call("SubtensorModule", "add_stake", {
+        "hotkey": Keypair.create_from_uri("//Hot").ss58_address, "netuid": 7, "amount_staked": 5})
+    xt = bytes(si.create_signed_extrinsic(call, keypair=Keypair.create_from_uri("//Alice")).data.data)
+    with pytest.raises(InvalidTransaction) as exc:
+        chain.submit(xt)
+    assert (exc.value.code, exc.value.message, exc.value.data) == (1010, "Invalid Transaction", "Custom error: 6")

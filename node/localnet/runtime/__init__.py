@@ -8,6 +8,7 @@ Writing a pallet (the subtensor helper's entry point)::
     class SubtensorModule(Pallet):
         name = "SubtensorModule"                      # metadata pallet name
         weights = {"add_stake": Weight(300_000_000)}  # used for DispatchInfo and fees
+        pays_no = frozenset({"set_weights"})            # Pays::No calls: no fee withdrawn
 
         def call_burned_register(self, ctx: CallContext, netuid: int, hotkey: str) -> None:
             coldkey = ctx.ensure_signed()                                  # 32 bytes
@@ -22,6 +23,10 @@ Writing a pallet (the subtensor helper's entry point)::
 
         def on_initialize(self, block: BlockContext) -> None:   # block.number, block.state, block.timestamp_ms
             ...
+
+        def validate_call(self, state: State, who: bytes, call: RuntimeCall) -> None:   # pool-time check
+            if rate_limited(state, who, call):
+                raise InvalidTransaction.custom(6)    # -> RPC 1010 "Invalid Transaction" / "Custom error: 6"
 
         def build_genesis(self, state: State, config: GenesisConfig) -> None:
             ...   # config.extra carries scenario data

@@ -240,6 +240,8 @@ class Runtime:
             key = state.get_raw(state.key("Sudo", "Key"))
             if key != xt.signer:
                 raise InvalidTransaction.invalid("BadSigner")
+        for pallet in self.pallets.values():
+            pallet.validate_call(state, xt.signer, xt.call)
         account = state.get("System", "Account", xt.signer)
         if xt.nonce < account["nonce"]:
             raise InvalidTransaction.invalid("Stale")

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from node.localnet.runtime.state import State
 
 if TYPE_CHECKING:
+    from node.localnet.extrinsic import RuntimeCall
     from node.localnet.genesis import GenesisConfig
     from node.localnet.runtime.executive import Runtime
 
@@ -204,6 +205,13 @@ class Pallet:
     def call_weight(self, call_name: str, args: dict[str, Any]) -> Weight:
         """Weight of a call (override for argument-dependent weights)."""
         return self.weights.get(call_name, DEFAULT_CALL_WEIGHT)
+
+    def validate_call(self, state: State, who: bytes, call: RuntimeCall) -> None:
+        """Pool-time check of every signed call (like a transaction extension; runs for all pallets).
+
+        Raise :class:`~node.localnet.validity.InvalidTransaction` (e.g. ``InvalidTransaction.custom(6)``)
+        to reject the transaction at submission, and again when the block builder re-checks it.
+        """
 
     def on_initialize(self, block: BlockContext) -> None:
         """Hook run at the start of each block."""
