@@ -67,11 +67,12 @@ class SqliteNodePruner:
         """Account for the commit that produced ``block``'s state (caller's transaction)."""
         updates = []
         for node_hash, count in Counter(delta.inserted).items():
-            rowid = self._store.rowid(node_hash)
+            rowid = self._store.indexed_rowid(node_hash)
             if rowid is not None:
-                updates.append((count, rowid, self._watermark))
+                updates.append((count, rowid, node_hash, self._watermark))
         self._conn.executemany(
-            f"UPDATE {self._nodes} SET rc = coalesce(rc, 0) + ? WHERE id = ? AND (rc IS NOT NULL OR id > ?)",
+            f"UPDATE {self._nodes} SET rc = coalesce(rc, 0) + ? "
+            "WHERE id = ? AND hash = ? AND (rc IS NOT NULL OR id > ?)",
             updates,
         )
         if delta.removed:
@@ -95,20 +96,20 @@ class SqliteNodePruner:
         for (blob,) in rows:
             data = bytes(blob)
             released.update(data[i : i + HASH_LEN] for i in range(0, len(data), HASH_LEN))
-        rowids = []
+        targets = []
         for node_hash, count in released.items():
-            rowid = self._store.rowid(node_hash)
+            rowid = self._store.indexed_rowid(node_hash)
             if rowid is not None:
-                self._conn.execute(
-                    f"UPDATE {self._nodes} SET rc = rc - ? WHERE id = ? AND rc IS NOT NULL", (count, rowid)
-                )
-                rowids.append(rowid)
-        dead = [
-            rowid
-            for rowid in rowids
-            if self._conn.execute(f"SELECT 1 FROM {self._nodes} WHERE id = ? AND rc <= 0", (rowid,)).fetchone()
-        ]
-        self._store.delete_rows(dead)
+                targets.append((count, rowid, node_hash))
+        self._conn.executemany(
+            f"UPDATE {self._nodes} SET rc = rc - ? WHERE id = ? AND hash = ? AND rc IS NOT NULL", targets
+        )
+        before = self._conn.total_changes
+        self._conn.executemany(
+            f"DELETE FROM {self._nodes} WHERE id = ? AND hash = ? AND rc <= 0",
+            ((rowid, node_hash) for _, rowid, node_hash in targets),
+        )
+        deleted = self._conn.total_changes - before
         self._conn.execute(f"DELETE FROM {self._death} WHERE block <= ?", (keep_from,))
         self._set_meta("covered", self._top_rowid())
-        return len(dead)
+        return deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Protocol
 
 __all__ = ["MemoryNodeStore", "NodeStore", "SqliteNodeStore"]
@@ -122,9 +122,9 @@ class SqliteNodeStore:
             return None
         return rowid
 
-    def delete_rows(self, rowids: Iterable[int]) -> None:
-        """Delete rows by id (index entries are dropped lazily, when a lookup misses)."""
-        self._conn.executemany(f"DELETE FROM {self.table} WHERE id = ?", ((r,) for r in rowids))
+    def indexed_rowid(self, node_hash: bytes) -> int | None:
+        """Return the indexed row of ``node_hash`` without checking it (pair it with the hash in SQL)."""
+        return self._index.get(node_hash)
 
     def _forget(self, node_hash: bytes, rowid: int) -> None:
         if self._index.get(node_hash) == rowid:
