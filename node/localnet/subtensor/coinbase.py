@@ -10,7 +10,7 @@ from __future__ import annotations
 from node.localnet.runtime.pallet import account_bytes
 from node.localnet.subtensor.context import MAX_PRICE, Ctx
 from node.localnet.subtensor.epoch_io import run_subnet_epoch
-from node.localnet.subtensor.fastcodec import fset
+from node.localnet.subtensor.fastcodec import fexists, fset
 from node.localnet.subtensor.ledger import subnet_account
 from node.localnet.subtensor.rules import emission as em
 from node.localnet.subtensor.rules import registration as reg
@@ -168,7 +168,7 @@ def distribute(c: Ctx, n: int, server: int, validator: int, root: int, owner_cut
     incentive_sum = int(out.server_emission.sum(dtype=object))
     validator_alpha = validator if incentive_sum else validator + server
     owner_ck = account_bytes(c.get("SubnetOwner", n))
-    owner_hk = account_bytes(c.get("SubnetOwnerHotkey", n)) if c.state.exists(
+    owner_hk = account_bytes(c.get("SubnetOwnerHotkey", n)) if fexists(c.state,
         "SubtensorModule", "SubnetOwnerHotkey", n) else None
     if owner_hk is not None and owner_cut:
         c.ledger.increase_stake(owner_hk, owner_ck, n, owner_cut)

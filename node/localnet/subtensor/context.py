@@ -8,7 +8,7 @@ from typing import Any
 
 from node.localnet.runtime.pallet import DispatchError, account_bytes
 from node.localnet.runtime.state import State
-from node.localnet.subtensor.fastcodec import fget, fiter_prefix, fset
+from node.localnet.subtensor.fastcodec import fexists, fget, fiter_prefix, fset
 from node.localnet.subtensor.ledger import Ledger, S
 from node.localnet.subtensor.rules.fixed import div64, u64f64
 
@@ -53,7 +53,7 @@ class Ctx:
 
     def owner_of(self, hotkey: bytes) -> bytes | None:
         """Owning coldkey of a hotkey, or None if the hotkey account does not exist."""
-        if not self.state.exists(S, "Owner", hotkey):
+        if not fexists(self.state, S, "Owner", hotkey):
             return None
         return account_bytes(self.get("Owner", hotkey))
 

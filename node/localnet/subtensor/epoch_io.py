@@ -9,7 +9,7 @@ import numpy as np
 from node.consensus import EpochInput, EpochOutput, Hyperparameters, SparseRows, run_epoch
 from node.localnet.runtime.pallet import account_bytes
 from node.localnet.subtensor.context import Ctx
-from node.localnet.subtensor.fastcodec import fiter_prefix
+from node.localnet.subtensor.fastcodec import fexists, fiter_prefix, fremove
 
 U64_MAX = (1 << 64) - 1
 
@@ -58,7 +58,7 @@ def epoch_input(c: Ctx, netuid: int, rao_emission: int) -> tuple[EpochInput, lis
         yuma3_enabled=bool(c.get("Yuma3On", netuid)),
     )
     owner_uid = None
-    if c.state.exists("SubtensorModule", "SubnetOwnerHotkey", netuid):
+    if fexists(c.state, "SubtensorModule", "SubnetOwnerHotkey", netuid):
         owner_uid = c.uid_of(netuid, account_bytes(c.get("SubnetOwnerHotkey", netuid)))
     last_update = list(c.get("LastUpdate", netuid))[:n]
     permits = list(c.get("ValidatorPermit", netuid))[:n]
@@ -97,7 +97,7 @@ def persist(c: Ctx, netuid: int, out: EpochOutput) -> None:
         if row:
             c.set("Bonds", netuid, uid, value=row)
         else:
-            c.state.remove("SubtensorModule", "Bonds", netuid, uid)
+            fremove(c.state, "SubtensorModule", "Bonds", netuid, uid)
 
 
 def run_subnet_epoch(c: Ctx, netuid: int, rao_emission: int) -> tuple[list[bytes], EpochOutput]:

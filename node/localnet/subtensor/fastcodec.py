@@ -82,6 +82,9 @@ def _build(md: RuntimeMetadata, type_id: int, depth: int = 0) -> tuple[Decoder, 
     if "sequence" in d:
         if md.types[d["sequence"]["type"]]["def"].get("primitive") == "u8":
             return None  # scalecodec decodes byte vectors to str/hex: keep its format
+        bulk = _bulk_sequence(md, d["sequence"]["type"])
+        if bulk is not None:
+            return bulk
         elem = _build(md, d["sequence"]["type"], depth + 1)
         if elem is None:
             return None
@@ -113,6 +116,47 @@ def _build(md: RuntimeMetadata, type_id: int, depth: int = 0) -> tuple[Decoder, 
     return None
 
 
+def _flat_prims(md: RuntimeMetadata, type_id: int) -> list[str] | None:
+    """Primitive names of a type made only of fixed-size primitives (through newtypes/tuples)."""
+    d = md.types[type_id]["def"]
+    if "primitive" in d:
+        return [d["primitive"]] if d["primitive"] in _PRIM or d["primitive"] == "bool" else None
+    if "composite" in d and len(d["composite"]["fields"]) == 1 and d["composite"]["fields"][0].get("name") is None:
+        return _flat_prims(md, d["composite"]["fields"][0]["type"])
+    if d.get("tuple"):
+        out: list[str] = []
+        for t in d["tuple"]:
+            sub = _flat_prims(md, t)
+            if sub is None or len(sub) != 1:
+                return None
+            out += sub
+        return out
+    return None
+
+
+def _bulk_sequence(md: RuntimeMetadata, elem_type: int) -> tuple[Decoder, Encoder] | None:
+    """Vec<u16>, Vec<u64>, Vec<bool>, Vec<(u16, u16)>...: one struct call for the whole vector."""
+    prims = _flat_prims(md, elem_type)
+    if prims is None:
+        return None
+    fmt = "".join("?" if p == "bool" else _PRIM[p][1] for p in prims)
+    st = struct.Struct("<" + fmt)
+    is_tuple = "tuple" in md.types[elem_type]["def"]
+
+    def dec(b: bytes, o: int) -> tuple[Any, int]:
+        n, o = decode_compact(b, o)
+        end = o + n * st.size
+        items = st.iter_unpack(b[o:end]) if n else iter(())
+        out = list(items) if is_tuple else [x[0] for x in items]
+        return out, end
+
+    def enc(v: Any) -> bytes:
+        body = b"".join(st.pack(*x) for x in v) if is_tuple else struct.pack("<" + fmt * len(v), *v)
+        return compact(len(v)) + body
+
+    return dec, enc
+
+
 def codec_for(md: RuntimeMetadata, type_id: int) -> tuple[Decoder, Encoder] | None:
     """Fast (decoder, encoder) for a type, or None when it needs the metadata codec."""
     key = (id(md), type_id)
@@ -121,10 +165,28 @@ def codec_for(md: RuntimeMetadata, type_id: int) -> tuple[Decoder, Encoder] | No
     return _CACHE[key]
 
 
+_KEYS: dict[tuple[Any, ...], bytes] = {}
+
+
+def fkey(state: State, pallet: str, item: str, *keys: Any) -> bytes:
+    """`State.key` with a process-wide cache (storage keys do not depend on the state)."""
+    ck = (id(state.md), pallet, item, *[bytes(k) if isinstance(k, bytearray) else k for k in keys])
+    try:
+        return _KEYS[ck]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable key value
+        return state.key(pallet, item, *keys)
+    if len(_KEYS) > 400_000:
+        _KEYS.clear()
+    out = _KEYS[ck] = state.key(pallet, item, *keys)
+    return out
+
+
 def fget(state: State, pallet: str, item: str, *keys: Any) -> Any:
     """Like `State.get` (metadata default when absent, None for absent Optional) but fast."""
     entry = state.md.storage_entry(pallet, item)
-    raw = state.get_raw(state.key(pallet, item, *keys))
+    raw = state.get_raw(fkey(state, pallet, item, *keys))
     if raw is None:
         if entry.optional:
             return None
@@ -140,7 +202,7 @@ def fset(state: State, pallet: str, item: str, *keys: Any, value: Any) -> None:
     entry = state.md.storage_entry(pallet, item)
     codec = codec_for(state.md, entry.value_type)
     raw = codec[1](value) if codec is not None else encode_fast(state.md, entry.value_type, value)
-    state.set_raw(state.key(pallet, item, *keys), raw)
+    state.set_raw(fkey(state, pallet, item, *keys), raw)
 
 
 def fiter_prefix(state: State, pallet: str, item: str, *keys: Any) -> list[tuple[tuple[Any, ...], Any]]:
@@ -155,3 +217,13 @@ def fiter_prefix(state: State, pallet: str, item: str, *keys: Any) -> list[tuple
         value = codec[0](raw, 0)[0] if codec is not None else state.md.decode(entry.value_type, raw)
         out.append((state.decode_key(entry, full), value))
     return out
+
+
+def fexists(state: State, pallet: str, item: str, *keys: Any) -> bool:
+    """Like `State.exists` with the cached key."""
+    return state.get_raw(fkey(state, pallet, item, *keys)) is not None
+
+
+def fremove(state: State, pallet: str, item: str, *keys: Any) -> None:
+    """Like `State.remove` with the cached key."""
+    state.remove_raw(fkey(state, pallet, item, *keys))

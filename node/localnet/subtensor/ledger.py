@@ -11,7 +11,7 @@ from typing import Any
 
 from node.localnet.runtime.pallet import DispatchError, account_bytes
 from node.localnet.runtime.state import State
-from node.localnet.subtensor.fastcodec import fget, fset
+from node.localnet.subtensor.fastcodec import fexists, fget, fremove, fset
 from node.localnet.subtensor.rules.balancer import Balancer
 from node.localnet.subtensor.rules.fixed import U64_MAX
 from node.localnet.subtensor.rules.share_pool import SafeFloat, SharePool
@@ -160,7 +160,7 @@ class Ledger:
     def decrease_stake(self, hotkey: bytes, coldkey: bytes, netuid: int, amount: int) -> None:
         """Sell shares worth `amount` alpha; like the chain, nothing happens if the coldkey holds less."""
         pool = self.share_pool(hotkey, netuid)
-        if self.state.exists(S, "AlphaV2", hotkey, coldkey, netuid) and pool.value_of(coldkey) >= amount:
+        if fexists(self.state, S, "AlphaV2", hotkey, coldkey, netuid) and pool.value_of(coldkey) >= amount:
             pool.update_value_for_one(coldkey, -amount)
 
     def credit_hotkey(self, hotkey: bytes, netuid: int, amount: int) -> None:
@@ -178,7 +178,7 @@ class _HotkeyShares:
         return int(fget(self.s, S, "TotalHotkeyAlpha", self.hk, self.n))
 
     def get_share(self, key: bytes) -> SafeFloat | None:
-        if not self.s.exists(S, "AlphaV2", self.hk, key, self.n):
+        if not fexists(self.s, S, "AlphaV2", self.hk, key, self.n):
             return None
         return _sf(fget(self.s, S, "AlphaV2", self.hk, key, self.n))
 
@@ -189,17 +189,17 @@ class _HotkeyShares:
         if value:
             fset(self.s, S, "TotalHotkeyAlpha", self.hk, self.n, value=value)
         else:
-            self.s.remove(S, "TotalHotkeyAlpha", self.hk, self.n)
+            fremove(self.s, S, "TotalHotkeyAlpha", self.hk, self.n)
 
     def set_share(self, key: bytes, share: SafeFloat) -> None:
         if share.is_zero():
-            self.s.remove(S, "AlphaV2", self.hk, key, self.n)
+            fremove(self.s, S, "AlphaV2", self.hk, key, self.n)
         else:
             fset(self.s, S, "AlphaV2", self.hk, key, self.n, value=_sf_value(share))
 
     def set_denominator(self, value: SafeFloat) -> None:
         if value.is_zero():
-            self.s.remove(S, "TotalHotkeySharesV2", self.hk, self.n)
+            fremove(self.s, S, "TotalHotkeySharesV2", self.hk, self.n)
         else:
             fset(self.s, S, "TotalHotkeySharesV2", self.hk, self.n, value=_sf_value(value))
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from node.localnet.runtime.pallet import DispatchError, account_bytes
 from node.localnet.subtensor.context import MAX_PRICE, Ctx, err
-from node.localnet.subtensor.fastcodec import fset
+from node.localnet.subtensor.fastcodec import fexists, fremove, fset
 from node.localnet.subtensor.ledger import is_subnet_account, subnet_account
 from node.localnet.subtensor.rules import registration as reg
 from node.localnet.subtensor.rules.balancer import HALF
@@ -50,21 +50,21 @@ def _set_at(c: Ctx, item: str, netuid: int, uid: int, value: Any) -> None:
 def replace_neuron(c: Ctx, netuid: int, uid: int, hotkey: bytes) -> None:
     """Give `uid` to a new hotkey, clearing the old neuron's outputs (`replace_neuron`)."""
     old = account_bytes(c.get("Keys", netuid, uid))
-    if c.state.exists("SubtensorModule", "SubnetOwnerHotkey", netuid) and account_bytes(
+    if fexists(c.state, "SubtensorModule", "SubnetOwnerHotkey", netuid) and account_bytes(
             c.get("SubnetOwnerHotkey", netuid)) == old:
         return
-    c.state.remove("SubtensorModule", "Uids", netuid, old)
-    c.state.remove("SubtensorModule", "IsNetworkMember", old, netuid)
+    fremove(c.state, "SubtensorModule", "Uids", netuid, old)
+    fremove(c.state, "SubtensorModule", "IsNetworkMember", old, netuid)
     for item in ("Axons", "NeuronCertificates", "Prometheus"):
-        c.state.remove("SubtensorModule", item, netuid, old)
+        fremove(c.state, "SubtensorModule", item, netuid, old)
     c.set("Keys", netuid, uid, value=hotkey)
     c.set("Uids", netuid, hotkey, value=uid)
     c.set("BlockAtRegistration", netuid, uid, value=c.block)
     c.set("IsNetworkMember", hotkey, netuid, value=True)
     for item in VECTOR_ITEMS:
         _set_at(c, item, netuid, uid, _VECTOR_ZERO.get(item, 0))
-    c.state.remove("SubtensorModule", "Weights", netuid, uid)
-    c.state.remove("SubtensorModule", "Bonds", netuid, uid)
+    fremove(c.state, "SubtensorModule", "Weights", netuid, uid)
+    fremove(c.state, "SubtensorModule", "Bonds", netuid, uid)
     _set_at(c, "LastUpdate", netuid, uid, c.block)
 
 
@@ -73,7 +73,7 @@ def neuron_to_prune(c: Ctx, netuid: int) -> int | None:
     n = int(c.get("SubnetworkN", netuid))
     emissions = c.get("Emission", netuid)
     immunity = int(c.get("ImmunityPeriod", netuid))
-    owner_hk = account_bytes(c.get("SubnetOwnerHotkey", netuid)) if c.state.exists(
+    owner_hk = account_bytes(c.get("SubnetOwnerHotkey", netuid)) if fexists(c.state,
         "SubtensorModule", "SubnetOwnerHotkey", netuid) else None
     cands = []
     for uid in range(n):
@@ -151,7 +151,7 @@ def root_register(c: Ctx, coldkey: bytes, hotkey: bytes) -> int:
         if lowest >= c.ledger.hotkey_alpha(hotkey, 0):
             raise err("StakeTooLowForRoot")
         replace_neuron(c, 0, uid, hotkey)
-    if not c.state.exists("SubtensorModule", "Delegates", hotkey):
+    if not fexists(c.state, "SubtensorModule", "Delegates", hotkey):
         c.set("Delegates", hotkey, value=11_796)
     for item in ("RegistrationsThisInterval", "RegistrationsThisBlock"):
         c.set(item, 0, value=int(c.get(item, 0)) + 1)
@@ -274,7 +274,7 @@ def set_weights(c: Ctx, hotkey: bytes, netuid: int, dests: list[int], weights: l
     if netuid != 0 and not c.subnet_exists(netuid):
         raise err("MechanismDoesNotExist")
     owner_uid = None
-    if c.state.exists("SubtensorModule", "SubnetOwnerHotkey", netuid):
+    if fexists(c.state, "SubtensorModule", "SubnetOwnerHotkey", netuid):
         owner_uid = c.uid_of(netuid, account_bytes(c.get("SubnetOwnerHotkey", netuid)))
     last_update = c.get("LastUpdate", netuid)
     permits = c.get("ValidatorPermit", netuid)
