@@ -301,12 +301,17 @@ class Trie:
         self._dirty(child)
         return child
 
-    def rollback(self) -> None:
-        """Drop every uncommitted change (and the node cache) by reopening at :attr:`root`.
+    def rollback(self, to_root: bytes | None = None) -> None:
+        """Drop uncommitted changes (and the node cache), reopening at ``to_root`` or :attr:`root`.
 
-        If the store no longer has that root because the transaction holding the last commit's
-        writes was rolled back, the trie returns to the root before that commit instead.
+        Pass ``to_root`` (e.g. the parent block's state root) to undo a commit whose store writes
+        were rolled back. Without it, a root that is gone from the store (its transaction was rolled
+        back) makes the trie return to the root before the last commit; a rolled-back commit whose
+        root happens to be stored already (an identical earlier state) cannot be told apart.
         """
+        if to_root is not None:
+            self.reset(to_root)
+            return
         try:
             self.reset(self.root)
         except MissingNodeError:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.trie import EMPTY_ROOT, MemoryNodeStore, Trie, trie_root, verify_read_proof
+from node.trie import EMPTY_ROOT, MemoryNodeStore, SqliteNodeStore, Trie, trie_root, verify_read_proof
 from node.trie.codec import HashedValue, Node, decode_node
 
 # Few distinct bytes so keys share prefixes and are prefixes of each other.
@@ -148,3 +149,39 @@ def test_state_version_0_trie_matches_from_scratch(ops: list[tuple[bytes, bytes 
     proof = trie.prove(list(model))
     assert not any(v in proof for v in model.values() if len(v) >= 33)  # values stay inline in V0
     assert verify_read_proof(trie.root, proof, list(model)) == model
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    blocks=st.lists(st.tuples(st.lists(st.tuples(keys, st.one_of(st.none(), values)), max_size=6), st.booleans()),
+                    max_size=12)
+)
+def test_sqlite_store_survives_rolled_back_blocks(blocks: list[tuple[list[tuple[bytes, bytes | None]], bool]]) -> None:
+    """Blocks whose transaction fails leave no trace; later blocks and reopened stores stay exact."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    store = SqliteNodeStore(conn)
+    trie = Trie(store)
+    model: dict[bytes, bytes] = {}
+    for changes, fails in blocks:
+        pending = dict(model)
+        parent_root = trie.root
+        conn.execute("BEGIN")
+        for key, value in changes:
+            if value is None:
+                trie.delete(key)
+                pending.pop(key, None)
+            else:
+                trie.set(key, value)
+                pending[key] = value
+        trie.commit()
+        if fails:
+            conn.execute("ROLLBACK")
+            trie.rollback(parent_root)
+        else:
+            conn.execute("COMMIT")
+            model = pending
+        assert trie.root == trie_root(model)
+        assert all(trie.get(k) == v for k, v in model.items())
+    reopened = Trie(SqliteNodeStore(conn), trie.root)
+    assert all(reopened.get(k) == v for k, v in model.items())
+    conn.close()
