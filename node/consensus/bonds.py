@@ -63,11 +63,13 @@ def ema_union(ar: Arith, new: Entries, old: Entries, alpha: Vec, n: int) -> Entr
         if keep.all():
             return Entries(new.rows, new.cols, summed)
         return Entries(new.rows[keep], new.cols[keep], summed[keep])
+    if _row_sorted(new, n) and _row_sorted(old, n):
+        return _merge_sorted(ar.mul(a_new, new.vals), new, ar.mul(a_old, old.vals), old, n)
     rows = np.concatenate([new.rows, old.rows])
     cols = np.concatenate([new.cols, old.cols])
     vals = np.concatenate([ar.mul(a_new, new.vals), ar.mul(a_old, old.vals)])
     key = rows * n + cols
-    order = np.argsort(key, kind="stable")  # two sorted runs: timsort merges them in O(n)
+    order = np.argsort(key, kind="stable")
     key, vals = key[order], vals[order]
     first = np.ones(key.shape[0], bool)
     first[1:] = key[1:] != key[:-1]
@@ -76,6 +78,36 @@ def ema_union(ar: Arith, new: Entries, old: Entries, alpha: Vec, n: int) -> Entr
     keep = summed > 0
     pick = order[starts[keep]]
     return Entries(rows[pick], cols[pick], summed[keep])
+
+
+def _merge_sorted(va: Vec, a: Entries, vb: Vec, b: Entries, n: int) -> Entries:
+    """Sum two entry lists already sorted by (row, col) into one sorted list, keeping > 0."""
+    ka, kb = a.rows * n + a.cols, b.rows * n + b.cols
+    if ka.shape[0] == 0:
+        return Entries(b.rows[vb > 0], b.cols[vb > 0], vb[vb > 0])
+    pos = np.minimum(np.searchsorted(ka, kb), ka.shape[0] - 1)
+    hit = ka[pos] == kb
+    va = va.copy()
+    if hit.all():  # b's entries are a subset of a's: no new positions
+        va[pos] += vb
+        keep = va > 0
+        return Entries(a.rows, a.cols, va) if keep.all() else Entries(a.rows[keep], a.cols[keep], va[keep])
+    va[pos[hit]] += vb[hit]
+    pos = np.searchsorted(ka, kb)
+    miss = ~hit
+    kb_only = kb[miss]
+    total = ka.shape[0] + kb_only.shape[0]
+    at_a = np.arange(ka.shape[0]) + np.searchsorted(kb_only, ka)
+    at_b = pos[miss] + np.arange(kb_only.shape[0])
+    rows = np.empty(total, np.int64)
+    cols = np.empty(total, np.int64)
+    vals = np.empty(total, dtype=va.dtype)
+    rows[at_a], cols[at_a], vals[at_a] = a.rows, a.cols, va
+    rows[at_b], cols[at_b], vals[at_b] = b.rows[miss], b.cols[miss], vb[miss]
+    keep = vals > 0
+    if keep.all():
+        return Entries(rows, cols, vals)
+    return Entries(rows[keep], cols[keep], vals[keep])
 
 
 def _row_sorted(e: Entries, n: int) -> bool:

@@ -223,3 +223,28 @@ def test_chunked_kernels_match_references_on_large_arrays() -> None:
     assert got == [oracle.mul(int(a[i]), int(b[i])) for i in idx]
     got_s = fixed.mul_signed(a, -b)[idx].tolist()
     assert got_s == [oracle.mul(int(a[i]), -int(b[i])) for i in idx]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_sorted_merge_equals_generic_union(seed: int) -> None:
+    """ema_union's merge of two sorted entry lists == its generic argsort path."""
+    from node.consensus.bonds import Entries, ema_union
+
+    rng = np.random.default_rng(seed)
+    n = 12
+
+    def entries() -> Entries:
+        keys = np.sort(rng.choice(n * n, int(rng.integers(0, 40)), replace=False))
+        return Entries(keys // n, keys % n, rng.integers(0, ONE, keys.shape[0]).astype(np.int64))
+
+    a, b = entries(), entries()
+    alpha = np.full(n, int(rng.integers(0, ONE)), np.int64)
+    merged = ema_union(Exact(), a, b, alpha, n)
+    perm = rng.permutation(a.rows.shape[0])
+    generic = ema_union(Exact(), Entries(a.rows[perm], a.cols[perm], a.vals[perm]), b, alpha, n)
+    if a.rows.shape[0] > 1 and np.array_equal(perm, np.arange(a.rows.shape[0])):
+        return
+    assert merged.rows.tolist() == generic.rows.tolist()
+    assert merged.cols.tolist() == generic.cols.tolist()
+    assert merged.vals.tolist() == generic.vals.tolist()
