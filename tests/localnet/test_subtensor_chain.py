@@ -388,3 +388,32 @@ def test_pruning_replaces_lowest_emission_non_immune_uid() -> None:
         assert error_name(chain, ev) == "SubtensorModule.HotKeyAlreadyRegisteredInSubNet"
     finally:
         chain.close()
+
+
+def test_register_network_with_identity_and_lock_cost_doubling(chain: Chain) -> None:
+    cl = Client(chain)
+    alice = kp("//Alice")
+    ident = {"subnet_name": b"Mine", "github_repo": b"https://example.org/mine", "subnet_contact": b"",
+             "subnet_url": b"", "discord": b"", "description": b"my subnet", "logo_url": b"", "additional": b""}
+    ev = cl.call(alice, S, "register_network_with_identity", hotkey=kp("//Alice//h1").public_key, identity=ident)
+    assert "SubtensorModule.SubnetIdentitySet" in names(ev) and "SubtensorModule.NetworkAdded" in names(ev), ev
+    stored = cl.read("SubnetIdentitiesV3", 1)
+    assert "Mine" in str(stored["subnet_name"])
+    assert cl.read("NetworkLastLockCost") == 1_000 * TAO
+    registered_at = cl.read("NetworkRegisteredAt", 1)
+    raw = chain.state_call("SubnetRegistrationRuntimeApi_get_network_registration_cost", b"", None)
+    elapsed = chain.best_number - registered_at
+    assert int.from_bytes(raw, "little") == 2_000 * TAO - (1_000 * TAO // 100_800) * elapsed  # doubled, decaying
+    # the rate limit (NetworkRateLimit blocks) stops a second registration right away
+    ev = cl.call(alice, S, "register_network", hotkey=kp("//Alice//h2").public_key)
+    assert error_name(chain, ev) == "SubtensorModule.NetworkTxRateLimitExceeded"
+    ev = cl.call(alice, S, "set_subnet_identity", netuid=1, subnet_name=b"Renamed", github_repo=b"", subnet_contact=b"",
+                 subnet_url=b"", discord=b"", description=b"", logo_url=b"", additional=b"")
+    assert "Renamed" in str(cl.read("SubnetIdentitiesV3", 1)["subnet_name"])
+    ev = cl.call(kp("//Bob"), S, "set_subnet_identity", netuid=1, subnet_name=b"X", github_repo=b"",
+                 subnet_contact=b"", subnet_url=b"", discord=b"", description=b"", logo_url=b"", additional=b"")
+    assert error_name(chain, ev) == "SubtensorModule.NotSubnetOwner"
+    ev = cl.call(kp("//Bob"), S, "add_stake", hotkey=kp("//Alice//h1").public_key, netuid=1, amount_staked=TAO)
+    assert error_name(chain, ev) == "SubtensorModule.SubtokenDisabled"  # no start_call yet
+    ev = cl.call(kp("//Bob"), S, "register_limit", netuid=1, hotkey=kp("//Bob//r").public_key, limit_price=1)
+    assert error_name(chain, ev) == "SubtensorModule.RegistrationPriceLimitExceeded"
