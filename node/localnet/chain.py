@@ -171,7 +171,9 @@ class Chain:
             "specName": v["spec_name"], "implName": v["impl_name"], "authoringVersion": v["authoring_version"],
             "specVersion": v["spec_version"], "implVersion": v["impl_version"],
             "apis": [[api_id, ver] for api_id, ver in v["apis"]],
-            "transactionVersion": v["transaction_version"], "stateVersion": v.get("system_version", 1),
+            "transactionVersion": v["transaction_version"],
+            # sp_version serialises `systemVersion` (older nodes: `stateVersion`); serve both spellings
+            "systemVersion": v.get("system_version", 1), "stateVersion": v.get("system_version", 1),
         }
 
     @property

@@ -82,6 +82,8 @@ def test_system_bookkeeping(chain: Chain) -> None:
     assert chain.read("System", "LastRuntimeUpgrade") == {"spec_version": 461, "spec_name": "node-subtensor"}
     digest = chain.read("System", "Digest")
     assert len(digest["logs"]) == 1
+    material = chain.read("RandomnessCollectiveFlip", "RandomMaterial")
+    assert material == ["0x" + chain.block_hash(n).hex() for n in range(3)]  # type: ignore[union-attr]
 
 
 def test_timestamps_and_slots_strictly_increase(chain: Chain) -> None:

@@ -71,7 +71,7 @@ from node.localnet.runtime.pallets.balances import Balances
 from node.localnet.runtime.pallets.payment import TransactionPayment
 from node.localnet.runtime.pallets.sudo import Sudo
 from node.localnet.runtime.pallets.system import System
-from node.localnet.runtime.pallets.timestamp import Aura, Grandpa, Timestamp
+from node.localnet.runtime.pallets.timestamp import Aura, Grandpa, RandomnessCollectiveFlip, Timestamp
 from node.localnet.runtime.pallets.utility import Utility
 from node.localnet.runtime.state import DictBackend, State, StateBackend
 from node.localnet.validity import InvalidTransaction
@@ -98,9 +98,11 @@ __all__ = [
 
 
 def build_base_runtime(md: RuntimeMetadata) -> Runtime:
-    """A Runtime with System, Timestamp, Aura, Grandpa, Balances, TransactionPayment, Utility, Sudo."""
+    """A Runtime with System, RandomnessCollectiveFlip, Timestamp, Aura, Grandpa, Balances,
+    TransactionPayment, Utility and Sudo."""
     runtime = Runtime(md)
-    for cls in (System, Timestamp, Aura, Grandpa, Balances, TransactionPayment, Utility, Sudo):
+    for cls in (System, RandomnessCollectiveFlip, Timestamp, Aura, Grandpa, Balances, TransactionPayment,
+                Utility, Sudo):
         runtime.add_pallet(cls(runtime))
     register_core_apis(runtime)
     return runtime

@@ -52,3 +52,20 @@ class Grandpa(Pallet):
     def build_genesis(self, state: State, config: GenesisConfig) -> None:
         """One GRANDPA authority with weight 1."""
         state.set("Grandpa", "Authorities", value=[(config.grandpa_authority, 1)])
+
+
+class RandomnessCollectiveFlip(Pallet):
+    """pallet_insecure_randomness_collective_flip: a ring of the last 81 parent hashes."""
+
+    name = "RandomnessCollectiveFlip"
+    RING = 81
+
+    def on_initialize(self, block: BlockContext) -> None:
+        """RandomMaterial[(n - 1) % 81] = parent hash."""
+        material = list(block.state.get("RandomnessCollectiveFlip", "RandomMaterial"))
+        index = (block.number - 1) % self.RING
+        if index < len(material):
+            material[index] = block.parent_hash
+        else:
+            material.append(block.parent_hash)
+        block.state.set("RandomnessCollectiveFlip", "RandomMaterial", value=material)
