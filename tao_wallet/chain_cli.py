@@ -279,6 +279,7 @@ def _load_doc(path: Path) -> Any:
 def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Path | None, output: Path | None,
             no_prompt: bool, password_file: Path | None, as_json: bool) -> None:
     """Sign unsigned.json with no network: decode and show the call, confirm, sign."""
+    from tao_wallet.services.chain import encode_address
     from tao_wallet.services.tx import check_unsigned, sign_unsigned
 
     config = _config(wallet_path, None)
@@ -287,7 +288,7 @@ def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Pa
     era = doc.get("era")
     click.echo("\n".join([
         f"Summary (from the file): {doc.get('summary', '')}",
-        f"Decoded call:   {checked.call.summary()}",
+        f"Decoded call:   {checked.call.summary(encode_address)}",
         f"Signer:         {doc['signer']}",
         f"Nonce:          {doc['nonce']}   tip: {doc.get('tip', 0)} rao",
         f"Runtime:        {doc.get('spec_name', '')} spec {doc['spec_version']}, tx version {doc['transaction_version']}",

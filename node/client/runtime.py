@@ -7,6 +7,7 @@ metadata, so call indices, argument types and signed extensions always come from
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,22 @@ class DecodedCall:
     args: tuple[CallArg, ...]
     call_hex: str
 
-    def summary(self) -> str:
-        """One line: `Balances.transfer_keep_alive(dest=0x.., value=1000000000)`."""
-        inner = ", ".join(f"{a.name}={a.value}" for a in self.args)
+    def summary(self, account: Callable[[bytes], str] | None = None) -> str:
+        """One line: `Balances.transfer_keep_alive(dest=0x.., value=1000000000)`.
+
+        Args:
+            account: renders account-id arguments (e.g. as SS58) instead of hex.
+        """
+        inner = ", ".join(f"{a.name}={self._render(a, account)}" for a in self.args)
         return f"{self.pallet}.{self.function}({inner})"
+
+    @staticmethod
+    def _render(arg: CallArg, account: Callable[[bytes], str] | None) -> Any:
+        value = arg.value
+        if (account is not None and "AccountId" in arg.type_name and isinstance(value, str)
+                and value.startswith("0x") and len(value) == 66):
+            return account(bytes.fromhex(value[2:]))
+        return value
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ class TransferService:
         preview = TransferPreview(
             network=self.chain.profile.name, sender=encode_address(sender_key), dest=encode_address(dest_key),
             dest_label=label, mode=mode, amount=rao_to_tao(amount_rao), amount_rao=amount_rao,
-            fee=rao_to_tao(fee), fee_rao=fee, call=decoded.summary(), sender_free=rao_to_tao(free),
+            fee=rao_to_tao(fee), fee_rao=fee, call=decoded.summary(encode_address), sender_free=rao_to_tao(free),
             existential_deposit=rao_to_tao(ed), warnings=tuple(warnings),
         )
         return PreparedTransfer(preview, sender_key, call)

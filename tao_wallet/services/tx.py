@@ -62,12 +62,22 @@ def state_view(state: TxState) -> TxStatusView:
     )
 
 
+#: Event fields that hold account ids: shown as SS58 addresses.
+_ACCOUNT_FIELDS = frozenset({"who", "from", "to", "dest", "account", "hotkey", "coldkey", "owner"})
+
+
 def _fields(attributes: Any) -> str:
     if isinstance(attributes, dict):
-        return ", ".join(f"{k}={v}" for k, v in attributes.items())
+        return ", ".join(f"{k}={_account_or_value(k, v)}" for k, v in attributes.items())
     if isinstance(attributes, (list, tuple)):
         return ", ".join(str(a) for a in attributes)
     return "" if attributes is None else str(attributes)
+
+
+def _account_or_value(name: str, value: Any) -> Any:
+    if name in _ACCOUNT_FIELDS and isinstance(value, str) and value.startswith("0x") and len(value) == 66:
+        return encode_address(bytes.fromhex(value[2:]))
+    return value
 
 
 def wallet_signer(wallets: WalletService, name: str, password: str | None,

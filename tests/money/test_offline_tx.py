@@ -65,7 +65,7 @@ def test_build_sign_offline_submit(
         result = run("tx", "sign", str(unsigned), "-w", "cold", "--no-prompt", "-o", str(signed))
     assert not attempts, "tx sign tried to use the network"
     assert result.code == 0, result.stderr
-    assert "Decoded call:   Balances.transfer_keep_alive(dest=0x" + dest.public_key.hex() in result.stderr  # type: ignore[attr-defined]
+    assert "Decoded call:   Balances.transfer_keep_alive(dest=" + dest.ss58_address in result.stderr  # type: ignore[attr-defined]
     assert "value=1500000000" in result.stderr and "Payload:        verified" in result.stderr
     assert json.loads(signed.read_text())["format"] == "tao-wallet/signed-tx/1"
 
