@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from node.localnet.hashing import compact, decode_compact
 from node.localnet.runtime.pallet import BlockContext, CallContext, DispatchError, Pallet, Weight
 from node.localnet.runtime.state import State
 
@@ -61,11 +62,15 @@ class RandomnessCollectiveFlip(Pallet):
     RING = 81
 
     def on_initialize(self, block: BlockContext) -> None:
-        """RandomMaterial[(n - 1) % 81] = parent hash."""
-        material = list(block.state.get("RandomnessCollectiveFlip", "RandomMaterial"))
+        """RandomMaterial[(n - 1) % 81] = parent hash (edited as raw bytes: a Vec of 32-byte hashes)."""
+        state = block.state
+        key = state.key("RandomnessCollectiveFlip", "RandomMaterial")
+        raw = state.get_raw(key) or b"\x00"
+        count, off = decode_compact(raw, 0)
+        hashes = [raw[off + 32 * i : off + 32 * (i + 1)] for i in range(count)]
         index = (block.number - 1) % self.RING
-        if index < len(material):
-            material[index] = block.parent_hash
+        if index < len(hashes):
+            hashes[index] = block.parent_hash
         else:
-            material.append(block.parent_hash)
-        block.state.set("RandomnessCollectiveFlip", "RandomMaterial", value=material)
+            hashes.append(block.parent_hash)
+        state.set_raw(key, compact(len(hashes)) + b"".join(hashes))
