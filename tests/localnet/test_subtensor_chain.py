@@ -417,3 +417,20 @@ def test_register_network_with_identity_and_lock_cost_doubling(chain: Chain) -> 
     assert error_name(chain, ev) == "SubtensorModule.SubtokenDisabled"  # no start_call yet
     ev = cl.call(kp("//Bob"), S, "register_limit", netuid=1, hotkey=kp("//Bob//r").public_key, limit_price=1)
     assert error_name(chain, ev) == "SubtensorModule.RegistrationPriceLimitExceeded"
+
+
+def test_admin_utils_owner_and_root_setters(demo: Chain) -> None:
+    cl = Client(demo)
+    owner = Keypair.create_from_seed(SMALL.secret_seed(1, "owner", 0).hex(), ss58_format=42)
+    ev = cl.call(owner, "AdminUtils", "sudo_set_tempo", netuid=1, tempo=7)
+    assert error_name(demo, ev) is None, ev
+    assert cl.read("Tempo", 1) == 7
+    ev = cl.call(kp("//Bob"), "AdminUtils", "sudo_set_kappa", netuid=1, kappa=1)
+    assert error_name(demo, ev) == "BadOrigin"
+    ev = cl.call(owner, "AdminUtils", "sudo_set_subnet_owner_cut", subnet_owner_cut=1)
+    assert error_name(demo, ev) == "BadOrigin"
+    inner = {"call_module": "AdminUtils", "call_function": "sudo_set_subnet_owner_cut",
+             "call_args": {"subnet_owner_cut": 9_000}}
+    demo.submit(cl.sign(kp("//Alice"), "Sudo", "sudo", {"call": inner}))
+    demo.produce_block()
+    assert cl.read("SubnetOwnerCut") == 9_000

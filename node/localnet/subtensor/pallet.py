@@ -13,6 +13,7 @@ from typing import Any
 
 from node.localnet.runtime import BlockContext, CallContext, Pallet, Runtime, State, Weight, account_bytes
 from node.localnet.subtensor import coinbase, staking, subnets
+from node.localnet.subtensor.admin import AdminUtils
 from node.localnet.subtensor.apis import register_apis
 from node.localnet.subtensor.context import Ctx, err
 from node.localnet.subtensor.ledger import Ledger
@@ -209,6 +210,7 @@ def install(runtime: Runtime) -> None:
     """Add SubtensorModule and Swap (no scenario) to a runtime."""
     runtime.add_pallet(SubtensorModule(runtime))
     runtime.add_pallet(Swap(runtime))
+    runtime.add_pallet(AdminUtils(runtime))
     register_apis(runtime)
 
 
@@ -222,6 +224,7 @@ def installer(scenario: Any) -> Callable[[Runtime], None]:
     def install_with_scenario(runtime: Runtime) -> None:
         runtime.add_pallet(SubtensorModule(runtime, sc))
         runtime.add_pallet(Swap(runtime))
+        runtime.add_pallet(AdminUtils(runtime))
         register_apis(runtime)
 
     return install_with_scenario
