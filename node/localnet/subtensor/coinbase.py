@@ -130,10 +130,7 @@ def _inject(c: Ctx, n: int, tao_in: int, alpha_in: int, excess: int) -> None:
     if excess:
         c.ledger.mint(acct, excess)
         bought = c.ledger.swap_tao_for_alpha(n, excess, MAX_PRICE, drop_fees=True)
-        c.ledger.add_plain("TotalStake", -excess)  # swap_tao_for_alpha counted it as stake
-        c.ledger.add_plain("TotalStake", bought.amount_paid_in)
-        c.ledger.add("SubnetAlphaOut", n, -bought.amount_paid_out)
-        c.ledger.add("SubnetProtocolAlpha", n, bought.amount_paid_out)
+        c.ledger.add("SubnetProtocolAlpha", n, bought.amount_paid_out)  # the bought alpha stays outstanding
         c.set("SubnetExcessTao", n, value=bought.amount_paid_in)
     c.set("SubnetAlphaInEmission", n, value=alpha_in)
     c.ledger.add("SubnetAlphaIn", n, alpha_in)
@@ -214,3 +211,5 @@ def _pay_dividends(c: Ctx, n: int, divs: dict[bytes, int], validator_alpha: int,
             rest = to_u64_32(amount - take)
             c.ledger.credit_hotkey(hk, n, rest)
             c.set(item, n, hk, value=int(c.get(item, n, hk)) + rest)
+            if item == "AlphaDividendsPerSubnet":
+                c.set("TotalHotkeyAlphaLastEpoch", hk, n, value=c.ledger.hotkey_alpha(hk, n))
