@@ -106,6 +106,9 @@ def test_signed_transfer_fee_and_events(substrate: SubstrateInterface) -> None:
     assert set(info) >= {"weight", "class", "partialFee"} and info["class"] == "normal"
     estimated = int(info["partialFee"])
     assert estimated > 0
+    # substrate-interface's own path (state_call TransactionPaymentApi_query_info) agrees.
+    call = substrate.compose_call("Balances", "transfer_keep_alive", {"dest": dest, "value": 7 * TAO})
+    assert substrate.get_payment_info(call, sender)["partialFee"] == estimated
     receipt = substrate.submit_extrinsic(extrinsic, wait_for_inclusion=True)
     assert receipt.is_success, receipt.error_message
     names = event_names(receipt)
