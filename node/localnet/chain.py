@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 MAX_BLOCK_EXTRINSICS = 4_000
 """Cap on pool transactions per block (a stand-in for the block weight/length limits)."""
 
+TRIE_UNLOAD_EVERY = 512
+"""Blocks between trimming the trie's cached nodes (they reload from SQLite on demand)."""
+
 Installer = Callable[[Runtime], None]
 
 __all__ = ["Chain", "InvalidTransaction", "StatePrunedError", "UnknownBlockError", "UnknownRuntimeApiError"]
@@ -415,6 +418,8 @@ class Chain:
             self.trie.rollback()
             raise
         self.latest.apply(changes)
+        if number % TRIE_UNLOAD_EVERY == 0:
+            self.trie.unload()  # bound the trie's in-memory node cache on long runs
         self._last_ts = ts
         self._number_to_hash.append(block_hash)
         self._hash_to_number[block_hash] = number
