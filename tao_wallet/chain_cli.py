@@ -185,7 +185,8 @@ def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple
 @click.option("--dry-run", is_flag=True, help="Show the preview (with the chain's fee) and stop.")
 @click.option("--no-prompt", is_flag=True, help="Do not ask for confirmation or passwords.")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--wait-for", type=click.Choice(["in_block", "finalized"]), default="finalized", show_default=True)
+@click.option("--wait-for", type=click.Choice(["in_pool", "in_block", "finalized"]), default="finalized",
+              show_default=True, help="Return once the node accepted it, once in a block, or once final.")
 @_network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def transfer_command(wallet_path: Path | None, wallet_name: str, dest: str, amount: str | None, keep_alive: bool,
@@ -199,6 +200,7 @@ def transfer_command(wallet_path: Path | None, wallet_name: str, dest: str, amou
     wallets = _wallets(config.wallet_path)
     sender = _sender_address(wallets, wallet_name)
     service = TransferService(_chain(config.network))
+    click.get_current_context().call_on_close(service.runner.close)
     prepared = service.prepare(sender, dest, amount, mode)
     if dry_run:
         if as_json:
@@ -310,7 +312,8 @@ def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Pa
 
 @tx_group.command("submit")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--wait-for", type=click.Choice(["in_block", "finalized"]), default="finalized", show_default=True)
+@click.option("--wait-for", type=click.Choice(["in_pool", "in_block", "finalized"]), default="finalized",
+              show_default=True, help="Return once the node accepted it, once in a block, or once final.")
 @_network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def tx_submit(file: Path, wait_for: str, network: str | None, as_json: bool) -> None:
@@ -320,6 +323,7 @@ def tx_submit(file: Path, wait_for: str, network: str | None, as_json: bool) -> 
     doc = _load_doc(file)
     config = _config(None, network or (doc.get("network") if isinstance(doc, dict) else None))
     runner = TxRunner(_chain(config.network))
+    click.get_current_context().call_on_close(runner.close)
     view = submit_signed(runner, doc, on_status=_status_printer(as_json), wait_for=wait_for)
     _report(view, as_json)
 
@@ -332,7 +336,9 @@ def tx_pending(network: str | None, as_json: bool) -> None:
     from tao_wallet.services.tx import TxRunner
 
     config = _config(None, network)
-    views = TxRunner(_chain(config.network)).recheck_pending(on_status=_status_printer(as_json))
+    runner = TxRunner(_chain(config.network))
+    click.get_current_context().call_on_close(runner.close)
+    views = runner.recheck_pending(on_status=_status_printer(as_json))
     if as_json:
         _echo_json([asdict(v) for v in views])
     elif not views:

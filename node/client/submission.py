@@ -123,7 +123,10 @@ class Submission:
     # --- submit and watch ---------------------------------------------------------------------------
 
     def submit(self, *, wait_for: str = "finalized", idle_timeout: float = 60.0) -> TxState:
-        """Send the extrinsic and follow it until `wait_for` ("in_block" or "finalized").
+        """Send the extrinsic and follow it until `wait_for` ("in_pool", "in_block" or "finalized").
+
+        "in_pool" returns as soon as the node accepted it: for several transactions in a row, whose
+        outcome is then re-checked with `resolve()` (nonces are handed out locally meanwhile).
 
         Returns:
             The final state. A lost connection is handled here: the state is resolved after reconnecting,
@@ -176,10 +179,10 @@ class Submission:
         if result in ("ready", "future") or (isinstance(result, dict) and "broadcast" in result):
             if self.state.phase in (TxPhase.SIGNED, TxPhase.SUBMITTING):
                 self._set(phase=TxPhase.IN_POOL, detail="accepted by the node, waiting for a block")
-            return None
+            return True if wait_for == "in_pool" else None
         if isinstance(result, dict) and "inBlock" in result:
             self._included(bytes.fromhex(result["inBlock"][2:]))
-            return True if wait_for == "in_block" else None
+            return True if wait_for in ("in_pool", "in_block") else None
         if isinstance(result, dict) and "retracted" in result:
             self._set(phase=TxPhase.IN_POOL, detail="its block was retracted by a reorg; waiting again")
             return None
@@ -266,7 +269,7 @@ class Submission:
                         self._included(found)
                 if found is not None:
                     number = self.state.block_number
-                    if wait_for == "in_block":
+                    if wait_for in ("in_pool", "in_block"):
                         return self.state
                     if number is not None and self.client.block_hash(number) != found:
                         # reorged out: look again from that height
@@ -288,8 +291,11 @@ class Submission:
                                   "likely never received. Nothing was charged. " + self._validity_text())
                         return self.state
                     return self._resubmit(wait_for)
-                elif self.state.phase != TxPhase.IN_POOL:
-                    self._set(phase=TxPhase.IN_POOL, detail="in the node's pool, waiting for a block")
+                else:
+                    if self.state.phase != TxPhase.IN_POOL:
+                        self._set(phase=TxPhase.IN_POOL, detail="in the node's pool, waiting for a block")
+                    if wait_for == "in_pool":
+                        return self.state
             except ConnectionLostError as exc:
                 self._set(phase=TxPhase.UNKNOWN, detail=f"{self._known_text()}; connection lost again ({exc})")
                 return self.state

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from node.client.client import ChainClient
 from node.client.era import MortalEra
 from node.client.errors import TransactionRejectedError
 from node.client.extrinsic import (
@@ -148,6 +149,21 @@ class TxRunner:
         self.chain = chain
         self.nonces = NonceTracker(chain.client)
         self.pending = pending or PendingStore()
+        self._watcher: ChainClient | None = None
+
+    def watcher(self) -> ChainClient:
+        """A second connection for following submissions, so reads on `chain.client` (header refresh,
+        balances) are not blocked while a transaction waits for finality."""
+        if self._watcher is None:
+            main = self.chain.client
+            self._watcher = ChainClient(main.urls, timeout=main.timeout, max_rounds=main.max_rounds,
+                                        backoff=main.backoff, backoff_max=main.backoff_max)
+        return self._watcher
+
+    def close(self) -> None:
+        """Close the submission connection (the chain service closes its own)."""
+        if self._watcher is not None:
+            self._watcher.close()
 
     def sign_and_submit(self, call: bytes, signer: ExternalSigner, *, on_status: StatusCallback | None = None,
                         wait_for: str = "finalized") -> TxStatusView:
@@ -156,8 +172,12 @@ class TxRunner:
             client = self.chain.client
             runtime = client.runtime()
             nonce = self.nonces.reserve(signer.public_key)
-            ctx = client.signing_context(nonce)
-            extrinsic = sign_extrinsic(runtime, call, ctx, signer)
+            try:
+                ctx = client.signing_context(nonce)
+                extrinsic = sign_extrinsic(runtime, call, ctx, signer)
+            except BaseException:
+                self.nonces.release(signer.public_key, nonce)
+                raise
         return self.submit(extrinsic, ctx.valid_until(), on_status=on_status, wait_for=wait_for,
                            signer_key=signer.public_key, nonce=nonce)
 
@@ -165,7 +185,7 @@ class TxRunner:
                wait_for: str = "finalized", signer_key: bytes | None = None, nonce: int | None = None) -> TxStatusView:
         """Submit signed bytes and follow them; a lost connection is resolved (or left UNKNOWN and kept on disk)."""
         callback = None if on_status is None else (lambda st: on_status(state_view(st)))
-        submission = Submission(self.chain.client, extrinsic, valid_until=valid_until, on_status=callback)
+        submission = Submission(self.watcher(), extrinsic, valid_until=valid_until, on_status=callback)
         with chain_errors():
             start = self.chain.client.best_block().number
         self.pending.save(self.chain.profile.name, extrinsic, valid_until, start)
@@ -191,7 +211,7 @@ class TxRunner:
                 continue
             extrinsic = bytes.fromhex(str(record["extrinsic"])[2:])
             callback = None if on_status is None else (lambda st: on_status(state_view(st)))
-            submission = Submission(self.chain.client, extrinsic, valid_until=record.get("valid_until"),
+            submission = Submission(self.watcher(), extrinsic, valid_until=record.get("valid_until"),
                                     on_status=callback)
             submission.start_block = int(record.get("start_block", 0))
             with chain_errors():

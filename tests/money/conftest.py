@@ -86,7 +86,9 @@ class Funder:
 @pytest.fixture(scope="session")
 def funder(localnet_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Funder]:
     chain = ChainService(localnet_url)
-    yield Funder(localnet_url, TxRunner(chain, PendingStore(tmp_path_factory.mktemp("funder-pending"))))
+    runner = TxRunner(chain, PendingStore(tmp_path_factory.mktemp("funder-pending")))
+    yield Funder(localnet_url, runner)
+    runner.close()
     chain.close()
 
 

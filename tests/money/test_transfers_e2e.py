@@ -88,6 +88,26 @@ def test_several_transfers_in_a_row_use_consecutive_nonces(chain: ChainService, 
     assert runner.sign_and_submit(call, signer_of(sender), wait_for="in_block").success
 
 
+def test_rapid_transfers_then_recheck(chain: ChainService, funder: Funder, tmp_path: Path) -> None:
+    """Several transfers sent back to back (returning once the node accepts each), resolved afterwards."""
+    sender, dest = fresh_keypair(), fresh_keypair()
+    funder.fund(sender.ss58_address, 10)  # type: ignore[attr-defined]
+    service = _service(chain, tmp_path)
+    views = []
+    for amount in ("1", "2", "3"):
+        prepared = service.prepare(sender.ss58_address, dest.ss58_address, amount, "keep_alive")  # type: ignore[attr-defined]
+        views.append(service.send(prepared, signer_of(sender), wait_for="in_pool"))
+    assert all(v.phase in ("in_pool", "in_block") for v in views)
+    assert len({v.tx_hash for v in views}) == 3
+    resolved = service.runner.recheck_pending()
+    assert len(resolved) == sum(v.phase == "in_pool" for v in views)  # only the undecided ones were kept
+    assert all(r.success for r in resolved)
+    assert not list((tmp_path / "p").glob("*.json"))
+    assert chain.balance(dest.ss58_address).free_rao == 6 * 10**9  # type: ignore[attr-defined]
+    assert chain.client.next_nonce(decode_address(sender.ss58_address)) == 3  # type: ignore[attr-defined]
+    service.runner.close()
+
+
 @pytest.mark.parametrize(
     ("amount", "mode", "code", "needle"),
     [
