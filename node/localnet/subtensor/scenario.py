@@ -167,3 +167,10 @@ def _build_subnet(c: Ctx, sc: Scenario, netuid: int, spec: SubnetSpec) -> None:
         sn.append_neuron(c, netuid, hk)
     # validators start with permits so their first weights count (the chain grants them at an epoch)
     c.set("ValidatorPermit", netuid, value=[i <= spec.validators for i in range(1 + spec.validators + spec.miners)])
+
+
+def bench_scenario(subnets: int = 4, uids: int = 256, validators: int = 16, tempo: int = 20) -> Scenario:
+    """The benchmark network of issue 5: `subnets` full subnets of `uids` uids (owner + validators + miners)."""
+    return Scenario(seed="bench", tempo=tempo, subnets=tuple(
+        SubnetSpec(name=f"Bench {i + 1}", validators=validators, miners=uids - 1 - validators, pool_tao=1_000,
+                   pool_alpha=20_000, validator_stake=2_000) for i in range(subnets)))
