@@ -113,10 +113,10 @@ def test_fast_mode_within_documented_bound(seed: int) -> None:
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.lists(SEEDS, min_size=1, max_size=6), st.sampled_from(["exact", "fast"]))
-def test_batch_equals_single_runs(seeds: list[int], mode: str) -> None:
+@given(st.lists(SEEDS, min_size=1, max_size=6), st.sampled_from(["exact", "fast"]), st.sampled_from([1, 300, 1 << 19]))
+def test_batch_equals_single_runs(seeds: list[int], mode: str, group: int) -> None:
     inputs = [random_input(s) for s in seeds]
-    batch = run_batch(inputs, mode)  # type: ignore[arg-type]
+    batch = run_batch(inputs, mode, group)  # type: ignore[arg-type]
     for inp, got in zip(inputs, batch, strict=True):
         one = run_epoch(inp, mode)  # type: ignore[arg-type]
         for name in ("consensus", "incentive", "dividends", "validator_trust", "emission",
