@@ -1,0 +1,67 @@
+"""Storage keys and value decoding driven by the runtime's own metadata.
+
+Keys are built from metadata prefixes and hashers, values decoded by the metadata's type ids, so
+nothing here hard-codes a pallet layout. The metadata decoder (`node.localnet.metadata`) is the
+project's generic v14 decoder; it does not depend on the localnet chain.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from node.client.runtime import hash_storage_key
+from node.localnet.metadata import RuntimeMetadata, StorageEntry
+
+S = "SubtensorModule"
+
+
+def u16(value: int) -> bytes:
+    """SCALE u16 (netuids and uids in storage keys)."""
+    return struct.pack("<H", value)
+
+
+def account_hex(value: Any) -> bytes:
+    """AccountId32 as decoded ('0x..' hex) to raw bytes."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
+        return bytes.fromhex(value[2:])
+    raise ValueError(f"not an account id: {value!r}")
+
+
+class StorageSchema:
+    """Key construction and value decoding for one runtime (one metadata blob)."""
+
+    def __init__(self, metadata: bytes) -> None:
+        self.metadata = RuntimeMetadata(metadata)
+        self._entries: dict[tuple[str, str], StorageEntry] = {}
+
+    def entry(self, pallet: str, name: str) -> StorageEntry:
+        """The metadata entry (raises MetadataError if absent)."""
+        found = self._entries.get((pallet, name))
+        if found is None:
+            found = self.metadata.pallets[pallet].storage[name]
+            self._entries[(pallet, name)] = found
+        return found
+
+    def has(self, pallet: str, name: str) -> bool:
+        """Whether the runtime has this storage item."""
+        pal = self.metadata.pallets.get(pallet)
+        return pal is not None and name in pal.storage
+
+    def key(self, pallet: str, name: str, *keys: bytes) -> bytes:
+        """Full storage key from SCALE-encoded key parts."""
+        e = self.entry(pallet, name)
+        if len(keys) != len(e.hashers):
+            raise ValueError(f"{pallet}.{name} takes {len(e.hashers)} key(s), got {len(keys)}")
+        return e.prefix + b"".join(hash_storage_key(h, k) for h, k in zip(e.hashers, keys, strict=True))
+
+    def decode(self, pallet: str, name: str, raw: bytes | None) -> Any:
+        """Decode a value; an absent value decodes as the metadata default (None if optional)."""
+        e = self.entry(pallet, name)
+        if raw is None:
+            if e.optional:
+                return None
+            raw = e.default
+        return self.metadata.fast.decode(e.value_type, raw)
