@@ -109,3 +109,17 @@ def test_stake_and_delegate_apis(chain: Chain, registry: Any) -> None:
     assert one is not None and len(one["nominators"]) == 2  # its own coldkey and Charlie
     cost = call(chain, registry, "SubnetRegistrationRuntimeApi_get_network_registration_cost")
     assert cost == chain.read(S, "NetworkMinLockCost")
+
+
+def test_hyperparams_v3_and_stake_availability(chain: Chain, registry: Any) -> None:
+    entries = call(chain, registry, "SubnetInfoRuntimeApi_get_subnet_hyperparams_v3", u16(1))
+    by_name = {bytes(e["name"]).decode(): e["value"] for e in entries}
+    assert by_name["tempo"] == {"U16": SC.tempo}
+    assert by_name["registration_allowed"] == {"Bool": True}
+    assert list(by_name["burn_increase_mult"]) == ["U64F64"]
+    charlie = Keypair.create_from_uri("//Charlie", ss58_format=42)
+    args = bytes([4]) + charlie.public_key + b"\x00"  # Vec of one coldkey, netuids: None
+    avail = call(chain, registry, "StakeInfoRuntimeApi_get_stake_availability_for_coldkeys", args)
+    ck, (netuid, info) = avail  # one coldkey with one subnet (plain() unwraps the 1-element maps)
+    assert ck == charlie.public_key
+    assert netuid == 1 and info["total"] == info["available"] > 0 and info["locked"] == 0

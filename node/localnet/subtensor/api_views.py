@@ -301,3 +301,51 @@ def network_registration_cost(c: Ctx) -> int:
     """SubnetRegistrationRuntimeApi_get_network_registration_cost."""
     return sn.lock_cost(c)
 
+
+
+def hyperparams_v3(c: Ctx, netuid: int) -> list[dict[str, Any]] | None:
+    """SubnetHyperparamsV3: named, typed entries (the list of `get_subnet_hyperparams_v3`)."""
+    if not c.subnet_exists(netuid):
+        return None
+    h = _hyper_common(c, netuid)
+    entries: list[tuple[str, str, Any]] = [
+        ("kappa", "U16", h["kappa"]), ("immunity_period", "U16", h["immunity_period"]),
+        ("min_allowed_weights", "U16", h["min_allowed_weights"]), ("max_weights_limit", "U16", h["max_weights_limit"]),
+        ("tempo", "U16", h["tempo"]), ("weights_version", "U64", h["weights_version"]),
+        ("weights_rate_limit", "U64", h["weights_rate_limit"]), ("activity_cutoff", "U64", h["activity_cutoff"]),
+        ("activity_cutoff_factor", "U32", int(c.get("ActivityCutoffFactorMilli", netuid))),
+        ("registration_allowed", "Bool", h["registration_allowed"]),
+        ("target_regs_per_interval", "U16", h["target_regs_per_interval"]),
+        ("min_burn", "TaoBalance", h["min_burn"]), ("max_burn", "TaoBalance", h["max_burn"]),
+        ("burn_half_life", "U16", int(c.get("BurnHalfLife", netuid))),
+        ("burn_increase_mult", "U64F64", int(c.get("BurnIncreaseMult", netuid)["bits"])),
+        ("bonds_moving_avg", "U64", h["bonds_moving_avg"]), ("max_regs_per_block", "U16", h["max_regs_per_block"]),
+        ("serving_rate_limit", "U64", h["serving_rate_limit"]), ("max_validators", "U16", h["max_validators"]),
+        ("commit_reveal_period", "U64", h["commit_reveal_period"]),
+        ("commit_reveal_weights_enabled", "Bool", h["commit_reveal_weights_enabled"]),
+        ("alpha_high", "U16", h["alpha_high"]), ("alpha_low", "U16", h["alpha_low"]),
+        ("liquid_alpha_enabled", "Bool", h["liquid_alpha_enabled"]),
+        ("alpha_sigmoid_steepness", "I32F32", int(c.get("AlphaSigmoidSteepness", netuid)) << 32),
+        ("yuma_version", "U16", 3 if c.get("Yuma3On", netuid) else 2),
+        ("subnet_is_active", "Bool", bool(c.get("SubtokenEnabled", netuid))),
+        ("transfers_enabled", "Bool", bool(c.get("TransferToggle", netuid))),
+        ("bonds_reset_enabled", "Bool", bool(c.get("BondsResetOn", netuid))),
+        ("user_liquidity_enabled", "Bool", False),
+        ("owner_cut_enabled", "Bool", bool(c.get("OwnerCutEnabled", netuid))),
+        ("owner_cut_auto_lock_enabled", "Bool", bool(c.get("OwnerCutAutoLockEnabled", netuid))),
+        ("min_childkey_take", "U16", int(c.get("MinChildkeyTake"))),
+    ]
+    return [{"name": name.encode(), "value": {variant: value}} for name, variant, value in entries]
+
+
+def stake_availability(c: Ctx, coldkeys: list[bytes], netuids: list[int] | None) -> list[Any]:
+    """BTreeMap<coldkey, BTreeMap<netuid, StakeAvailability>>; nothing is locked on the localnet."""
+    out = []
+    for ck in sorted(set(coldkeys)):
+        per = []
+        for n in sorted(netuids) if netuids is not None else c.netuids():
+            total = sum(c.ledger.alpha(_acct(h), ck, n) for h in c.get("StakingHotkeys", ck))
+            if total:
+                per.append((n, {"total": total, "locked": 0, "available": total}))
+        out.append((ck, per))
+    return out

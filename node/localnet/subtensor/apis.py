@@ -38,6 +38,8 @@ HANDLERS: dict[str, View] = {
     "SubnetInfoRuntimeApi_get_subnets_info_v2": lambda c: [v.subnet_info_v2(c, n) for n in _nets(c)],
     "SubnetInfoRuntimeApi_get_subnet_hyperparams": lambda c, n: v.hyperparams(c, n, v2=False),
     "SubnetInfoRuntimeApi_get_subnet_hyperparams_v2": lambda c, n: v.hyperparams(c, n, v2=True),
+    "SubnetInfoRuntimeApi_get_subnet_hyperparams_v3": lambda c, n: v.hyperparams_v3(c, n),
+    "StakeInfoRuntimeApi_get_stake_availability_for_coldkeys": lambda c, cks, ns: v.stake_availability(c, cks, ns),
     "SubnetInfoRuntimeApi_get_next_epoch_start_block": lambda c, n: v.next_epoch_block(c, n),
     "SubnetInfoRuntimeApi_get_block_emission": lambda c: block_emission_for_issuance(int(c.get("TotalIssuance"))),
     "SubnetInfoRuntimeApi_get_subnet_account_id": lambda c, n: subnet_account(n) if c.subnet_exists(n) else None,
