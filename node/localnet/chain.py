@@ -1,9 +1,8 @@
 """The Chain facade: blocks, state, pool and runtime behind one lock (the RPC server's only dependency).
 
-Each produced block: Timestamp.set inherent (extrinsic 0), ready pool transactions, System bookkeeping,
-state changes applied to the Patricia-Merkle trie (node.trie, state version 1) for the header's state
-root, and everything written to SQLite in one transaction. Finality trails the best block by
-`finality_lag`. Block timestamps are max(wall clock, previous + SlotDuration) so slots always increase.
+Queries (headers, blocks, storage at any kept block, keys paging, read proofs, runtime APIs), the
+transaction pool and listeners live here; block production is in :mod:`node.localnet.production`.
+Finality trails the best block by `finality_lag`.
 """
 
 from __future__ import annotations
@@ -16,21 +15,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from node.localnet.events import (
-    ChainEvent,
-    ExtrinsicDropped,
-    ExtrinsicFinalized,
-    ExtrinsicIncluded,
-    Finalized,
-    NewHead,
-    StorageChanged,
-)
-from node.localnet.extrinsic import Extrinsic, RuntimeCall, encode_unsigned
+from node.localnet.events import ChainEvent
 from node.localnet.genesis import GenesisConfig
-from node.localnet.hashing import blake2_256, compact, decode_compact
-from node.localnet.header import Header, aura_pre_digest, encode_digest
+from node.localnet.hashing import compact, decode_compact
+from node.localnet.header import Header
 from node.localnet.metadata import load_metadata
 from node.localnet.pool import TxPool
+from node.localnet.production import BlockProduction
 from node.localnet.runtime import (
     ApiContext,
     DictBackend,
@@ -39,17 +30,10 @@ from node.localnet.runtime import (
     State,
     build_base_runtime,
 )
-from node.localnet.runtime.pallet import DispatchError
 from node.localnet.store import ChainStore, StatePrunedError
 from node.trie import Trie, ordered_trie_root
 
 log = logging.getLogger(__name__)
-
-MAX_BLOCK_EXTRINSICS = 4_000
-"""Cap on pool transactions per block (a stand-in for the block weight/length limits)."""
-
-TRIE_UNLOAD_EVERY = 512
-"""Blocks between trimming the trie's cached nodes (they reload from SQLite on demand)."""
 
 Installer = Callable[[Runtime], None]
 
@@ -84,7 +68,7 @@ class _HistoricalBackend:
             cursor = batch[-1]
 
 
-class Chain:
+class Chain(BlockProduction):
     """A local Substrate-compatible chain. Thread-safe: every public method takes the chain lock.
 
     Args:
@@ -178,11 +162,6 @@ class Chain:
             # sp_version serialises `systemVersion` (older nodes: `stateVersion`); serve both spellings
             "systemVersion": v.get("system_version", 1), "stateVersion": v.get("system_version", 1),
         }
-
-    @property
-    def best_number(self) -> int:
-        """Number of the best block."""
-        return len(self._number_to_hash) - 1
 
     @property
     def finalized_hash(self) -> bytes:
@@ -335,134 +314,6 @@ class Chain:
         """Drop a pooled transaction (author_removeExtrinsic)."""
         with self._lock:
             return self.pool.remove(bytes(tx_hash)) is not None
-
-    # ---- dev helpers ---------------------------------------------------------------------------
-
-    def fund(self, account_id: bytes, rao: int) -> bytes:
-        """Dev helper: mint `rao` into an account in a new block (Balances.Minted event); return its hash."""
-        if rao <= 0:
-            raise ValueError("amount must be positive")
-        if len(account_id) != 32:
-            raise ValueError("account id must be 32 bytes")
-        with self._lock:
-            self._pending_mints.append((bytes(account_id), int(rao)))
-            return self.produce_block()
-
-    # ---- block production ----------------------------------------------------------------------
-
-    def produce_blocks(self, count: int) -> list[bytes]:
-        """Produce `count` blocks; return their hashes."""
-        return [self.produce_block() for _ in range(count)]
-
-    def produce_block(self) -> bytes:
-        """Build, execute, persist and announce one block with the ready pool transactions."""
-        events: list[ChainEvent] = []
-        with self._lock:
-            block_hash = self._produce(events)
-        self._notify(events)
-        return block_hash
-
-    def _produce(self, out_events: list[ChainEvent]) -> bytes:
-        number = self.best_number + 1
-        parent = self.best_hash
-        ts = max(int(time.time() * 1000), self._last_ts + self.runtime.slot_duration_ms)
-        slot = ts // self.runtime.slot_duration_ms
-        digest = (aura_pre_digest(slot),)
-        state = State(self.md, self.latest)
-        rt = self.runtime
-        block = rt.initialize_block(state, number, parent, ts, encode_digest(digest))
-        self._apply_mints(state)
-        inherent_call = RuntimeCall("Timestamp", "set", {"now": ts})
-        inherent_bytes = self.md.encode_call("Timestamp", "set", {"now": ts})
-        inherent_raw = encode_unsigned(self.md, inherent_bytes)
-        inherent = Extrinsic(inherent_raw, blake2_256(inherent_raw), inherent_call, inherent_bytes)
-        rt.apply_extrinsic(state, inherent, 0, block)
-        body = [inherent_raw]
-        included: list[bytes] = []
-        for tx in self.pool.ready(self._nonce_in(state)):
-            if len(included) >= MAX_BLOCK_EXTRINSICS:
-                break
-            try:
-                rt.validate(state, tx.xt, number)
-            except InvalidTransaction as exc:
-                self.pool.remove(tx.xt.hash)
-                out_events.append(ExtrinsicDropped(tx.xt.hash, exc.data))
-                continue
-            if tx.xt.signer is not None and tx.xt.nonce != self._nonce_in(state)(tx.xt.signer):
-                continue  # an earlier nonce of this sender was dropped: wait
-            self.pool.remove(tx.xt.hash)
-            rt.apply_extrinsic(state, tx.xt, len(body), block)
-            body.append(tx.xt.raw)
-            included.append(tx.xt.hash)
-        rt.finalize_block(state, block, len(body))
-        changes = dict(state.changes())
-        for k, v in changes.items():
-            if v is None:
-                self.trie.delete(k)
-            else:
-                self.trie.set(k, v)
-        self.store.begin()
-        try:
-            root = self.trie.commit()
-            header = Header(parent, number, root, ordered_trie_root(body), digest)
-            block_hash = header.hash()
-            encoded_body = compact(len(body)) + b"".join(body)
-            self.store.put_block(number, block_hash, header.encode(), encoded_body, changes)
-            new_final = max(self.finalized_number, number - self.finality_lag)
-            self.store.set_meta("finalized", str(new_final).encode())
-            if self.keep_blocks is not None and number % 64 == 0:
-                self.store.prune(max(0, number - self.keep_blocks))
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            self.trie.rollback()
-            raise
-        self.latest.apply(changes)
-        if number % TRIE_UNLOAD_EVERY == 0:
-            self.trie.unload()  # bound the trie's in-memory node cache on long runs
-        self._last_ts = ts
-        self._number_to_hash.append(block_hash)
-        self._hash_to_number[block_hash] = number
-        self.best_hash = block_hash
-        self._best_header = header
-        out_events.append(NewHead(header, block_hash))
-        out_events.extend(ExtrinsicIncluded(h, block_hash, i + 1) for i, h in enumerate(included))
-        out_events.append(StorageChanged(block_hash, changes))
-        self._unfinalized_txs[number] = included
-        for n in range(self.finalized_number + 1, new_final + 1):
-            bh = self._number_to_hash[n]
-            out_events.append(Finalized(self._header_at(n) if n != number else header, bh))
-            out_events.extend(ExtrinsicFinalized(h, bh) for h in self._unfinalized_txs.pop(n, []))
-        self.finalized_number = new_final
-        self._drop_expired(number, out_events)
-        return block_hash
-
-    def _apply_mints(self, state: State) -> None:
-        balances = self.runtime.pallets["Balances"]
-        for who, amount in self._pending_mints:
-            try:
-                balances.deposit(state, who, amount)  # type: ignore[attr-defined]
-                self.runtime.deposit_event("Balances", "Minted", who, amount)
-            except DispatchError as exc:
-                log.warning("fund %s failed: %s", who.hex(), exc)
-        self._pending_mints.clear()
-
-    def _nonce_in(self, state: State) -> Callable[[bytes], int]:
-        def nonce(who: bytes) -> int:
-            raw = state.get_raw(state.key("System", "Account", who))
-            return struct.unpack_from("<I", raw)[0] if raw else 0
-
-        return nonce
-
-    def _drop_expired(self, number: int, out_events: list[ChainEvent]) -> None:
-        """Drop pooled transactions whose mortal era ended or whose nonce is now stale."""
-        for tx in list(self.pool.by_hash.values()):
-            signer = tx.xt.signer
-            stale = signer is not None and tx.xt.nonce < self._nonce(signer)
-            if stale or number + 1 >= tx.death:
-                self.pool.remove(tx.xt.hash)
-                reason = "Transaction is outdated" if stale else "Transaction has an ancient birth block"
-                out_events.append(ExtrinsicDropped(tx.xt.hash, reason))
 
     # ---- listeners -----------------------------------------------------------------------------
 
