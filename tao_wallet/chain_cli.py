@@ -237,9 +237,10 @@ def tx_build() -> None:
 @click.option("--all", "send_all", is_flag=True)
 @click.option("--nonce", type=int, default=None, help="Nonce to use (default: the account's next).")
 @_network_option
+@click.option("--json", "as_json", is_flag=True, help="Errors as JSON (the file is JSON anyway).")
 def tx_build_transfer(wallet_path: Path | None, wallet_name: str, sender: str | None, dest: str, amount: str | None,
                       keep_alive: bool, allow_death: bool, send_all: bool, nonce: int | None,
-                      network: str | None) -> None:
+                      network: str | None, as_json: bool) -> None:
     """unsigned.json for a transfer (same checks and fee as `transfer`)."""
     from tao_wallet.services.transfers import TransferService
     from tao_wallet.services.tx import build_unsigned
@@ -257,6 +258,42 @@ def tx_build_transfer(wallet_path: Path | None, wallet_name: str, sender: str | 
         doc["summary"] += f"; valid until block #{doc['era']['valid_until']}"
     doc["warnings"] = list(p.warnings)
     _echo_json(doc)
+
+
+@tx_build.command("call")
+@_wallet_options
+@click.option("--from", "sender", default=None, help="Signer address (default: the wallet's coldkey address).")
+@click.option("--pallet", required=True, help="Pallet name as in the runtime metadata, e.g. SubtensorModule.")
+@click.option("--function", "function", required=True, help="Call name, e.g. add_stake.")
+@click.option("--args", "args_json", default="{}", show_default=True,
+              help='Arguments as a JSON object, e.g. \'{"netuid": 1}\'; account ids as SS58 or 0x-hex.')
+@click.option("--nonce", type=int, default=None, help="Nonce to use (default: the account's next).")
+@_network_option
+@click.option("--json", "as_json", is_flag=True, help="Errors as JSON (the file is JSON anyway).")
+def tx_build_call(wallet_path: Path | None, wallet_name: str, sender: str | None, pallet: str, function: str,
+                  args_json: str, nonce: int | None, network: str | None, as_json: bool) -> None:
+    """unsigned.json for any runtime call, composed from the chain's metadata."""
+    from node.client.runtime import RuntimeMetadataError
+    from tao_wallet.services.chain import chain_errors, encode_address
+    from tao_wallet.services.tx import build_unsigned
+
+    try:
+        args = json.loads(args_json)
+    except ValueError as exc:
+        raise WalletError("invalid_arguments", f"--args is not JSON: {exc}") from None
+    if not isinstance(args, dict):
+        raise WalletError("invalid_arguments", "--args must be a JSON object of argument names to values")
+    config = _config(wallet_path, network)
+    sender = sender or _sender_address(_wallets(config.wallet_path), wallet_name)
+    chain = _chain(config.network)
+    runtime = chain.runtime()
+    try:
+        call = runtime.compose_call(pallet, function, args)
+    except RuntimeMetadataError as exc:
+        raise WalletError("invalid_call", str(exc)) from None
+    with chain_errors():
+        summary = runtime.decode_call(call).summary(encode_address)
+    _echo_json(build_unsigned(chain, sender, call, f"{summary} signed by {sender} on {chain.profile.name}", nonce))
 
 
 def _load_doc(path: Path) -> Any:

@@ -133,3 +133,26 @@ def test_expired_transaction_is_refused(
     result = run("tx", "submit", str(signed), "--network", localnet_url, "--json")
     assert result.code == 1 and result.error()["code"] == "expired"
     assert chain.client.next_nonce(decode_address(sender.ss58_address)) == 0  # type: ignore[attr-defined]
+
+
+def test_any_call_from_metadata_offline(
+    localnet_url: str, funder: Funder, chain: ChainService, tmp_path: Path, wallets_dir: Path
+) -> None:
+    """`tx build call`: a call composed by name from the runtime (System.remark_with_event), signed offline."""
+    sender = fresh_keypair()
+    make_wallet("cold4", sender, wallets_dir)
+    funder.fund(sender.ss58_address, 1)  # type: ignore[attr-defined]
+    result = run("tx", "build", "call", "-w", "cold4", "--pallet", "System", "--function", "remark_with_event",
+                 "--args", '{"remark": "0x68656c6c6f"}', "--network", localnet_url)
+    assert result.code == 0, result.stderr
+    unsigned, signed = tmp_path / "u.json", tmp_path / "s.json"
+    unsigned.write_text(result.stdout)
+    with network_disabled() as attempts:
+        assert run("tx", "sign", str(unsigned), "-w", "cold4", "--no-prompt", "-o", str(signed)).code == 0
+    assert not attempts
+    result = run("tx", "submit", str(signed), "--network", localnet_url, "--json")
+    assert result.code == 0, result.stderr
+    assert ("System", "Remarked") in [(e["pallet"], e["name"]) for e in result.json()["events"]]
+    bad = run("tx", "build", "call", "-w", "cold4", "--pallet", "System", "--function", "remark_with_event",
+              "--args", '{"text": "x"}', "--network", localnet_url, "--json")
+    assert bad.code == 1 and bad.error()["code"] == "invalid_call" and "missing remark" in bad.error()["message"]
