@@ -123,3 +123,12 @@ def test_hyperparams_v3_and_stake_availability(chain: Chain, registry: Any) -> N
     ck, (netuid, info) = avail  # one coldkey with one subnet (plain() unwraps the 1-element maps)
     assert ck == charlie.public_key
     assert netuid == 1 and info["total"] == info["available"] > 0 and info["locked"] == 0
+
+
+def test_selective_metagraph_returns_only_requested_fields(chain: Chain, registry: Any) -> None:
+    # indexes: 0 netuid, 1 name, 4 network_registered_at; Vec<u16> is SCALE compact length + u16 LE items
+    args = u16(1) + bytes([3 * 4]) + u16(0) + u16(1) + u16(4)
+    sel = call(chain, registry, "SubnetInfoRuntimeApi_get_selective_metagraph", args)
+    assert sel["netuid"] == 1 and bytes(sel["name"]) == b"Alpha"
+    assert sel["network_registered_at"] == 0
+    assert sel["hotkeys"] is None and sel["tempo"] is None

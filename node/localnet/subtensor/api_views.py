@@ -349,3 +349,19 @@ def stake_availability(c: Ctx, coldkeys: list[bytes], netuids: list[int] | None)
                 per.append((n, {"total": total, "locked": 0, "available": total}))
         out.append((ck, per))
     return out
+
+
+def selective_metagraph(c: Ctx, netuid: int, indexes: list[int], field_names: list[str],
+                        always_netuid: bool = False) -> dict[str, Any] | None:
+    """SelectiveMetagraph: field i (in struct order, 0 = netuid) is Some only if i is requested."""
+    full = metagraph(c, netuid)
+    if full is None:
+        return None
+    wanted = set(indexes)
+    out: dict[str, Any] = {}
+    for i, name in enumerate(field_names):
+        if name == "netuid":
+            out[name] = netuid if (0 in wanted or always_netuid) else 0
+        else:
+            out[name] = full.get(name) if i in wanted else None
+    return out

@@ -59,6 +59,23 @@ HANDLERS: dict[str, View] = {
 }
 
 
+def _selective_fields() -> list[str]:
+    codec = load_api_codec()
+    out_type = codec.types[codec.methods["SubnetInfoRuntimeApi_get_selective_metagraph"].output]
+    inner = codec.types[out_type["params"][0]["type"]]  # Option<SelectiveMetagraph>
+    return [str(f["name"]) for f in inner["def"]["composite"]["fields"]]
+
+
+HANDLERS.update({
+    "SubnetInfoRuntimeApi_get_mechagraph": lambda c, n, mecid: v.metagraph(c, n) if int(mecid) == 0 else None,
+    "SubnetInfoRuntimeApi_get_all_mechagraphs": lambda c: [v.metagraph(c, n) for n in _nets(c)],
+    "SubnetInfoRuntimeApi_get_selective_metagraph": lambda c, n, idx: v.selective_metagraph(
+        c, n, idx, _selective_fields()),
+    "SubnetInfoRuntimeApi_get_selective_mechagraph": lambda c, n, mecid, idx: v.selective_metagraph(
+        c, n, idx, _selective_fields(), always_netuid=True) if int(mecid) == 0 else None,
+})
+
+
 def register_apis(runtime: Runtime) -> None:
     """Register every handler in HANDLERS with the runtime's state_call registry."""
     codec = load_api_codec()
