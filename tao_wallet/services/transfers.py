@@ -33,6 +33,8 @@ from tao_wallet.services.tx import TxRunner
 logger = logging.getLogger(__name__)
 
 MODES = ("keep_alive", "allow_death", "all")
+#: Balances are u64 rao on subtensor: nothing above this can be sent (total supply is 21M TAO anyway).
+MAX_TAO = Decimal(2**64 - 1).scaleb(-9)
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\- ]{1,64}$")
 
 
@@ -53,6 +55,8 @@ def parse_amount(text: str) -> Decimal:
         raise WalletError("invalid_amount", f"amount must be positive, got {text.strip()}")
     if amount == 0:
         raise WalletError("invalid_amount", "amount must be greater than zero")
+    if amount > MAX_TAO:
+        raise WalletError("invalid_amount", f"{text.strip()} TAO is more than can exist (at most {MAX_TAO} TAO)")
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -9:
         raise WalletError(
