@@ -132,3 +132,13 @@ def test_selective_metagraph_returns_only_requested_fields(chain: Chain, registr
     assert sel["netuid"] == 1 and bytes(sel["name"]) == b"Alpha"
     assert sel["network_registered_at"] == 0
     assert sel["hotkeys"] is None and sel["tempo"] is None
+
+
+def test_stake_fee(chain: Chain, registry: Any) -> None:
+    hk = SC.key(1, "validator-hotkey", 0)
+    some = b"\x01" + hk + u16(1)
+    args = some + bytes(32) + b"\x01" + hk + u16(2) + bytes(32) + (10 * TAO).to_bytes(8, "little")
+    fee = call(chain, registry, "StakeInfoRuntimeApi_get_stake_fee", args)
+    assert fee == 10 * TAO * 33 // 65_535 or abs(fee - 10 * TAO * 33 // 65_535) <= 1
+    same = some + bytes(32) + some + bytes(32) + (10 * TAO).to_bytes(8, "little")
+    assert call(chain, registry, "StakeInfoRuntimeApi_get_stake_fee", same) == 0

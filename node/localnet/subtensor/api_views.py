@@ -14,7 +14,7 @@ from node.localnet.subtensor.context import Ctx
 from node.localnet.subtensor.fastcodec import fiter_prefix
 from node.localnet.subtensor.ledger import S
 from node.localnet.subtensor.rules.fixed import div64, mul64, to_u64, u64f64
-from node.localnet.subtensor.rules.swap import SwapError, sim_swap
+from node.localnet.subtensor.rules.swap import SwapError, fee_amount, sim_swap
 
 ZERO_AXON = {"block": 0, "version": 0, "ip": 0, "port": 0, "ip_type": 0, "protocol": 0, "placeholder1": 0,
              "placeholder2": 0}
@@ -339,16 +339,34 @@ def hyperparams_v3(c: Ctx, netuid: int) -> list[dict[str, Any]] | None:
 
 
 def stake_availability(c: Ctx, coldkeys: list[bytes], netuids: list[int] | None) -> list[Any]:
-    """BTreeMap<coldkey, BTreeMap<netuid, StakeAvailability>>; nothing is locked on the localnet."""
+    """BTreeMap<coldkey, BTreeMap<netuid, StakeAvailability>>; nothing is locked on the localnet.
+
+    As on chain: a requested netuid list that is empty or longer than the number of subnets gives
+    empty maps; unknown netuids are dropped; subnets with no stake are skipped.
+    """
+    existing = c.netuids()
+    if netuids is None:
+        chosen = existing
+    else:
+        wanted = sorted(set(netuids))
+        chosen = [] if not wanted or len(wanted) > len(existing) else [n for n in wanted if n in existing]
     out = []
     for ck in sorted(set(coldkeys)):
         per = []
-        for n in sorted(netuids) if netuids is not None else c.netuids():
+        for n in chosen:
             total = sum(c.ledger.alpha(_acct(h), ck, n) for h in c.get("StakingHotkeys", ck))
             if total:
                 per.append((n, {"total": total, "locked": 0, "available": total}))
         out.append((ck, per))
     return out
+
+
+def stake_fee(c: Ctx, origin: Any, destination: Any, amount: int) -> int:
+    """get_stake_fee: 0 for a no-op, else the pool fee on `amount` of the destination (or origin) subnet."""
+    if origin == destination:
+        return 0
+    netuid = int((destination or origin or (None, 0))[1])
+    return fee_amount(c.ledger.pool(netuid), amount, False)
 
 
 def selective_metagraph(c: Ctx, netuid: int, indexes: list[int], field_names: list[str],

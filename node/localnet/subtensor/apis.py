@@ -67,6 +67,7 @@ def _selective_fields() -> list[str]:
 
 
 HANDLERS.update({
+    "StakeInfoRuntimeApi_get_stake_fee": lambda c, origin, _ock, dest, _dck, amount: v.stake_fee(c, origin, dest, amount),
     "SubnetInfoRuntimeApi_get_mechagraph": lambda c, n, mecid: v.metagraph(c, n) if int(mecid) == 0 else None,
     "SubnetInfoRuntimeApi_get_all_mechagraphs": lambda c: [v.metagraph(c, n) for n in _nets(c)],
     "SubnetInfoRuntimeApi_get_selective_metagraph": lambda c, n, idx: v.selective_metagraph(
