@@ -298,12 +298,21 @@ def build_unsigned(chain: ChainService, sender: str, call: bytes, summary: str,
         client = chain.client
         runtime = client.runtime()
         ctx = client.signing_context(client.next_nonce(sender_key) if nonce is None else nonce)
+    return unsigned_document(runtime, ctx, sender_key, call, summary, chain.profile.name)
+
+
+def unsigned_document(runtime: Runtime, ctx: SigningContext, sender_key: bytes, call: bytes, summary: str,
+                      network: str) -> dict[str, Any]:
+    """The unsigned document from its parts (no network): what `tx sign` checks and signs."""
+    try:
         decoded = runtime.decode_call(call)
+    except RuntimeMetadataError as exc:
+        raise WalletError("invalid_call", str(exc)) from None
     payload = signing_payload(runtime, call, ctx)
     era = ctx.era
     return {
         "format": UNSIGNED_FORMAT,
-        "network": chain.profile.name,
+        "network": network,
         "genesis_hash": "0x" + ctx.genesis_hash.hex(),
         "spec_name": runtime.spec_name,
         "spec_version": ctx.spec_version,

@@ -156,3 +156,32 @@ def test_any_call_from_metadata_offline(
     bad = run("tx", "build", "call", "-w", "cold4", "--pallet", "System", "--function", "remark_with_event",
               "--args", '{"text": "x"}', "--network", localnet_url, "--json")
     assert bad.code == 1 and bad.error()["code"] == "invalid_call" and "missing remark" in bad.error()["message"]
+
+
+def test_sign_for_an_older_runtime_with_its_metadata(runtime343: Any, tmp_path: Path, wallets_dir: Path) -> None:
+    """A finney spec-343 transaction: refused with the bundled (461) metadata, signed with --metadata."""
+    import sr25519
+
+    from node.client.era import MortalEra
+    from node.client.extrinsic import SigningContext, bytes_to_sign
+    from tao_wallet.services.tx import unsigned_document
+    from tests.money.conftest import FINNEY_METADATA
+
+    sender, dest = fresh_keypair(), fresh_keypair()
+    make_wallet("old", sender, wallets_dir)
+    call = runtime343.compose_call("Balances", "transfer_keep_alive",
+                                   {"dest": "0x" + dest.public_key.hex(), "value": 42})  # type: ignore[attr-defined]
+    ctx = SigningContext(b"\x01" * 32, 343, runtime343.transaction_version, 9, MortalEra.at(1000), 1000, b"\x02" * 32)
+    doc = unsigned_document(runtime343, ctx, sender.public_key, call, "finney transfer", "finney")  # type: ignore[attr-defined]
+    unsigned, signed = tmp_path / "u.json", tmp_path / "s.json"
+    unsigned.write_text(json.dumps(doc))
+    with network_disabled() as attempts:
+        refused = run("tx", "sign", str(unsigned), "-w", "old", "--no-prompt", "--json")
+        result = run("tx", "sign", str(unsigned), "-w", "old", "--no-prompt", "-o", str(signed),
+                     "--metadata", str(FINNEY_METADATA))
+    assert not attempts
+    assert refused.code == 1 and refused.error()["code"] == "runtime_mismatch" and "--metadata" in refused.error()["message"]
+    assert result.code == 0, result.stderr
+    out = json.loads(signed.read_text())
+    signature = bytes.fromhex(out["signature"]["signature"][2:])
+    assert sr25519.verify(signature, bytes_to_sign(bytes.fromhex(doc["payload"][2:])), sender.public_key)  # type: ignore[attr-defined]
