@@ -63,11 +63,17 @@ def ema_union(ar: Arith, new: Entries, old: Entries, alpha: Vec, n: int) -> Entr
         if keep.all():
             return Entries(new.rows, new.cols, summed)
         return Entries(new.rows[keep], new.cols[keep], summed[keep])
+    va, vb = ar.mul(a_new, new.vals), ar.mul(a_old, old.vals)
     if _row_sorted(new, n) and _row_sorted(old, n):
-        return _merge_sorted(ar.mul(a_new, new.vals), new, ar.mul(a_old, old.vals), old, n)
-    rows = np.concatenate([new.rows, old.rows])
-    cols = np.concatenate([new.cols, old.cols])
-    vals = np.concatenate([ar.mul(a_new, new.vals), ar.mul(a_old, old.vals)])
+        return _merge_sorted(va, new, vb, old, n)
+    return _union_generic(va, new, vb, old, n)
+
+
+def _union_generic(va: Vec, a: Entries, vb: Vec, b: Entries, n: int) -> Entries:
+    """Sum two entry lists in any order: sort by (row, col) and add duplicates; keep > 0."""
+    rows = np.concatenate([a.rows, b.rows])
+    cols = np.concatenate([a.cols, b.cols])
+    vals = np.concatenate([va, vb])
     key = rows * n + cols
     order = np.argsort(key, kind="stable")
     key, vals = key[order], vals[order]
@@ -81,33 +87,30 @@ def ema_union(ar: Arith, new: Entries, old: Entries, alpha: Vec, n: int) -> Entr
 
 
 def _merge_sorted(va: Vec, a: Entries, vb: Vec, b: Entries, n: int) -> Entries:
-    """Sum two entry lists already sorted by (row, col) into one sorted list, keeping > 0."""
-    ka, kb = a.rows * n + a.cols, b.rows * n + b.cols
-    if ka.shape[0] == 0:
-        return Entries(b.rows[vb > 0], b.cols[vb > 0], vb[vb > 0])
-    pos = np.minimum(np.searchsorted(ka, kb), ka.shape[0] - 1)
-    hit = ka[pos] == kb
-    va = va.copy()
-    if hit.all():  # b's entries are a subset of a's: no new positions
-        va[pos] += vb
-        keep = va > 0
-        return Entries(a.rows, a.cols, va) if keep.all() else Entries(a.rows[keep], a.cols[keep], va[keep])
-    va[pos[hit]] += vb[hit]
-    pos = np.searchsorted(ka, kb)
-    miss = ~hit
-    kb_only = kb[miss]
-    total = ka.shape[0] + kb_only.shape[0]
-    at_a = np.arange(ka.shape[0]) + np.searchsorted(kb_only, ka)
-    at_b = pos[miss] + np.arange(kb_only.shape[0])
-    rows = np.empty(total, np.int64)
-    cols = np.empty(total, np.int64)
-    vals = np.empty(total, dtype=va.dtype)
-    rows[at_a], cols[at_a], vals[at_a] = a.rows, a.cols, va
-    rows[at_b], cols[at_b], vals[at_b] = b.rows[miss], b.cols[miss], vb[miss]
-    keep = vals > 0
-    if keep.all():
-        return Entries(rows, cols, vals)
-    return Entries(rows[keep], cols[keep], vals[keep])
+    """Sum two entry lists sorted by (row, col), in O(n) for rows whose entries line up.
+
+    Rows with the same columns in both lists (the steady state) are added position by position;
+    the few rows that differ go through the generic merge, and the two sorted parts are
+    interleaved again by a stable sort on the row (two runs: a linear merge).
+    """
+    n_rows = int(max(a.rows.max(initial=-1), b.rows.max(initial=-1))) + 1
+    same = np.bincount(a.rows, minlength=n_rows) == np.bincount(b.rows, minlength=n_rows)
+    ma, mb = same[a.rows], same[b.rows]
+    mismatch = a.cols[ma] != b.cols[mb]
+    if mismatch.any():
+        same[np.unique(a.rows[ma][mismatch])] = False
+        ma, mb = same[a.rows], same[b.rows]
+    aligned = Entries(a.rows[ma], a.cols[ma], va[ma] + vb[mb])
+    if ma.all() and mb.all():
+        merged = aligned
+    else:
+        rest = _union_generic(va[~ma], a.select(~ma), vb[~mb], b.select(~mb), n)
+        rows = np.concatenate([aligned.rows, rest.rows])
+        order = np.argsort(rows, kind="stable")
+        merged = Entries(rows[order], np.concatenate([aligned.cols, rest.cols])[order],
+                         np.concatenate([aligned.vals, rest.vals])[order])
+    keep = merged.vals > 0
+    return merged if keep.all() else merged.select(keep)
 
 
 def _row_sorted(e: Entries, n: int) -> bool:
