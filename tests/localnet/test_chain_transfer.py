@@ -224,3 +224,36 @@ def test_scalecodec_reads_back_a_produced_extrinsic(env: tuple[Chain, SubstrateI
                                                 metadata=si.metadata)
     value = obj.decode()
     assert value["call"]["call_module"] == "Timestamp"
+
+
+def test_allow_death_loses_dust(env: tuple[Chain, SubstrateInterface]) -> None:
+    chain, si = env
+    alice = Keypair.create_from_uri("//Alice")
+    temp = Keypair.create_from_uri("//Dusty")
+    submit_and_seal(chain, si, alice, "Balances", "transfer_keep_alive", {"dest": temp.ss58_address, "value": TAO})
+    probe = si.create_signed_extrinsic(si.compose_call("Balances", "transfer_allow_death", {
+        "dest": alice.ss58_address, "value": TAO}), keypair=temp)
+    fee = int(chain.query_info(bytes(probe.data.data), None)["partialFee"])
+    issuance = chain.read("Balances", "TotalIssuance")
+    r = submit_and_seal(chain, si, temp, "Balances", "transfer_allow_death",
+                        {"dest": alice.ss58_address, "value": TAO - fee - 100})
+    assert r.is_success
+    dust = [e.value for e in r.triggered_events if e.value["event_id"] == "DustLost"]
+    assert dust and dust[0]["attributes"]["amount"] == 100
+    assert ("System", "KilledAccount") in [(e.value["module_id"], e.value["event_id"]) for e in r.triggered_events]
+    assert chain.read("Balances", "TotalIssuance") == issuance - fee - 100  # fee burned, dust destroyed
+
+
+def test_sudo_unchecked_weight_and_remove_from_pool(env: tuple[Chain, SubstrateInterface]) -> None:
+    chain, si = env
+    alice = Keypair.create_from_uri("//Alice")
+    inner = si.compose_call("System", "remark_with_event", {"remark": "0x00"})
+    r = submit_and_seal(chain, si, alice, "Sudo", "sudo_unchecked_weight",
+                        {"call": inner, "weight": {"ref_time": 1, "proof_size": 1}})
+    sudid = [e.value for e in r.triggered_events if e.value["event_id"] == "Sudid"]
+    # root cannot remark_with_event (it needs a signed origin): the error is reported inside Sudid
+    assert sudid[0]["attributes"]["sudo_result"] == {"Err": "BadOrigin"}
+    assert r.is_success
+    xt = si.create_signed_extrinsic(si.compose_call("System", "remark", {"remark": "0x01"}), keypair=alice)
+    tx = chain.submit(bytes(xt.data.data))
+    assert chain.remove_extrinsic(tx) and chain.pending_extrinsics() == []
