@@ -13,14 +13,18 @@ def _b(h: object, endpoint: str, what: str) -> bytes:
     return bytes.fromhex(h[2:])
 
 
-def fetch_range(ep: RpcEndpoint, start: int, end: int) -> list[VerifiedHeader]:
+def fetch_range(ep: RpcEndpoint, start: int, end: int, parent: bytes | None = None
+                ) -> list[VerifiedHeader]:
     """Headers ``start..end`` of the endpoint's canonical chain, verified and parent-linked.
 
     The list stops early where a parent link breaks (the chain reorganised between requests), or
-    where the endpoint does not know a block yet.
+    where the endpoint does not know a block yet. It is empty if the first header does not link
+    to ``parent`` because the endpoint's chain moved to another branch (the caller handles the reorg).
 
     Raises:
-        LyingEndpointError: a header that does not hash to the hash the endpoint gave for it.
+        LyingEndpointError: a header that does not hash to the hash the endpoint gave for it, or a
+            first header that does not link to ``parent`` although the endpoint still calls
+            ``parent`` canonical.
     """
     numbers = list(range(start, end + 1))
     hashes_raw = ep.call_many([("chain_getBlockHash", [n]) for n in numbers])
@@ -35,6 +39,12 @@ def fetch_range(ep: RpcEndpoint, start: int, end: int) -> list[VerifiedHeader]:
         header = check_header(ep.url, data, h, n)
         if out and header.parent_hash != out[-1].hash:
             break
+        if not out and parent is not None and header.parent_hash != parent:
+            [still] = canonical_hashes(ep, [start - 1])
+            if still == parent:
+                raise LyingEndpointError(ep.url, f"block #{start} does not link to the canonical "
+                                                 f"block #{start - 1} it serves")
+            return []
         out.append(header)
     return out
 

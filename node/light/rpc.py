@@ -40,7 +40,7 @@ class RpcEndpoint:
         if self._ws is None:
             try:
                 self._ws = connect(self.url, open_timeout=self.timeout, max_size=2**26,
-                                   compression=None)
+                                   compression=None, legacy=True)
             except (OSError, WebSocketException, TimeoutError) as exc:
                 raise EndpointError(self.url, f"cannot connect: {exc}") from exc
         return self._ws

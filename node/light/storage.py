@@ -7,7 +7,9 @@ project's generic v14 decoder; it does not depend on the localnet chain.
 
 from __future__ import annotations
 
+import hashlib
 import struct
+import threading
 from typing import Any
 
 from node.client.runtime import hash_storage_key
@@ -65,3 +67,17 @@ class StorageSchema:
                 return None
             raw = e.default
         return self.metadata.fast.decode(e.value_type, raw)
+
+
+_CACHE: dict[bytes, StorageSchema] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def schema_for(metadata: bytes) -> StorageSchema:
+    """A StorageSchema per distinct metadata blob (decoding metadata takes seconds)."""
+    digest = hashlib.blake2b(metadata, digest_size=32).digest()
+    with _CACHE_LOCK:
+        found = _CACHE.get(digest)
+        if found is None:
+            found = _CACHE[digest] = StorageSchema(metadata)
+        return found

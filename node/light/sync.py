@@ -24,7 +24,7 @@ from node.light.headers import VerifiedHeader
 from node.light.reader import VerifiedReader
 from node.light.rpc import RpcEndpoint
 from node.light.snapshot import audit
-from node.light.storage import StorageSchema
+from node.light.storage import schema_for
 from node.light.store import LightStore, StoredHead, open_db
 
 logger = logging.getLogger(__name__)
@@ -129,10 +129,10 @@ class LightSync:
                     stop.wait(self.config.poll_interval)
                     continue
                 end = min(target, start + self.config.batch - 1)
-                headers = self.pool.run(partial(_fetch_range, start=start, end=end))
+                headers = self.pool.run(partial(_fetch_range, start=start, end=end,
+                                                parent=None if tip is None else tip.hash))
                 if not headers:
-                    stop.wait(self.config.poll_interval)
-                    continue
+                    continue  # our tip left the canonical chain: the reorg check runs next round
                 parent = self._parent(store, tip, headers[0])
                 if parent is False:
                     continue  # our tip is no longer the parent: a reorg, handled next round
@@ -150,7 +150,7 @@ class LightSync:
 
     def _watcher(self) -> EpochWatcher:
         metadata = bytes.fromhex(self.pool.run(lambda ep: ep.call("state_getMetadata"))[2:])
-        return EpochWatcher(StorageSchema(metadata), self.reader)
+        return EpochWatcher(schema_for(metadata), self.reader)
 
     def _check_genesis(self, store: LightStore) -> None:
         genesis = canonical_hashes_first(self.pool)
@@ -264,8 +264,8 @@ def canonical_hashes_first(pool: EndpointPool) -> bytes:
     return genesis
 
 
-def _fetch_range(ep: RpcEndpoint, start: int, end: int) -> list[VerifiedHeader]:
-    return fetch_range(ep, start, end)
+def _fetch_range(ep: RpcEndpoint, start: int, end: int, parent: bytes | None) -> list[VerifiedHeader]:
+    return fetch_range(ep, start, end, parent)
 
 
 def _canonical(ep: RpcEndpoint, numbers: list[int]) -> list[bytes | None]:
