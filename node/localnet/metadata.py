@@ -207,6 +207,14 @@ class RuntimeMetadata:
         """Return a pallet constant decoded to its python value."""
         return self.decode(*self.constant_raw(pallet, name))
 
+    def type_by_path(self, *path: str) -> int:
+        """Id of the (first) type with this path, e.g. ("sp_weights", "weight_v2", "Weight")."""
+        want = list(path)
+        for type_id, ty in self.types.items():
+            if ty.get("path") == want:
+                return type_id
+        raise MetadataError(f"type {'::'.join(path)} is not in the metadata")
+
     def variant_by_index(self, type_id: int, index: int) -> dict[str, Any] | None:
         """Return the raw variant definition with `index` of enum type `type_id`."""
         for var in self.types[type_id]["def"]["variant"]["variants"]:

@@ -28,9 +28,10 @@ def test_header_decodes_with_scalecodec_and_hash_matches(chain: Chain) -> None:
     si.init_runtime()
     header = chain.header(chain.best_hash)
     assert header is not None
+    digest = chain.md.type_by_path("sp_runtime", "generic", "digest", "Digest")
     si.runtime_config.update_type_registry({"types": {"LocalnetTestHeader": {"type": "struct", "type_mapping": [
         ["parent_hash", "H256"], ["number", "Compact<u32>"], ["state_root", "H256"],
-        ["extrinsics_root", "H256"], ["digest", "scale_info::16"]]}}})
+        ["extrinsics_root", "H256"], ["digest", f"scale_info::{digest}"]]}}})
     obj = si.runtime_config.create_scale_object("LocalnetTestHeader", data=ScaleBytes(header.encode()))
     value = obj.decode()
     assert value["parent_hash"] == "0x" + header.parent_hash.hex()
@@ -48,8 +49,8 @@ def test_header_decodes_with_scalecodec_and_hash_matches(chain: Chain) -> None:
 
 
 def test_digest_indices_match_metadata(chain: Chain) -> None:
-    variants = {v["name"]: v["index"] for v in chain.md.types[18]["def"]["variant"]["variants"]}
-    assert chain.md.types[18]["path"][-1] == "DigestItem"
+    digest_item = chain.md.type_by_path("sp_runtime", "generic", "digest", "DigestItem")
+    variants = {v["name"]: v["index"] for v in chain.md.types[digest_item]["def"]["variant"]["variants"]}
     assert variants["PreRuntime"] == DIGEST_PRE_RUNTIME
     assert variants["Consensus"] == DIGEST_CONSENSUS
     assert variants["Seal"] == DIGEST_SEAL

@@ -48,7 +48,7 @@ def test_transfer_keep_alive_included_with_fee_and_events(env: tuple[Chain, Subs
     # payment_queryInfo and the runtime API agree; decode the API answer with the runtime's own layout
     raw = chain.state_call("TransactionPaymentApi_query_info",
                            bytes(xt.data.data) + len(xt.data.data).to_bytes(4, "little"), None)
-    weight = chain.md.decode_prefix(12, raw, 0)
+    weight = chain.md.decode_prefix(chain.md.type_by_path("sp_weights", "weight_v2", "Weight"), raw, 0)
     fee_from_api = int.from_bytes(raw[weight[1] + 1 :], "little")
     assert fee_from_api == int(info["partialFee"]) > 0
     tx_hash = chain.submit(bytes(xt.data.data))

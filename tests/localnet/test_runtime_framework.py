@@ -6,6 +6,7 @@ import struct
 from collections.abc import Iterator
 
 import pytest
+from scalecodec.base import ScaleBytes
 from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.base import ExtrinsicReceipt
 
@@ -128,8 +129,9 @@ def test_hooks_genesis_and_runtime_api(env: tuple[Chain, SubstrateInterface]) ->
 
 def test_core_runtime_apis(env: tuple[Chain, SubstrateInterface]) -> None:
     chain, si = env
+    version_type = chain.md.type_by_path("sp_version", "RuntimeVersion")
     version = si.runtime_config.create_scale_object(
-        "scale_info::134", data=__import__("scalecodec").base.ScaleBytes(chain.state_call("Core_version", b"", None)))
+        f"scale_info::{version_type}", data=ScaleBytes(chain.state_call("Core_version", b"", None)))
     assert version.decode()["spec_version"] == 461
     meta = chain.state_call("Metadata_metadata_at_version", struct.pack("<I", 14), None)
     assert meta[0] == 1 and meta.endswith(chain.metadata)

@@ -15,6 +15,8 @@ METADATA_VERSIONS = (14,)
 def register_core_apis(runtime: Runtime) -> None:
     """Core_version, Metadata_*, AccountNonceApi_account_nonce, TransactionPaymentApi_query_*."""
     md = runtime.md
+    weight_type = md.type_by_path("sp_weights", "weight_v2", "Weight")
+    class_type = md.type_by_path("frame_support", "dispatch", "DispatchClass")
 
     def core_version(ctx: ApiContext, data: bytes) -> bytes:
         return md.constant_raw("System", "Version")[1]
@@ -42,8 +44,8 @@ def register_core_apis(runtime: Runtime) -> None:
         raw, _ = _decode_xt(data)
         xt = runtime.codec.decode(raw)
         info = runtime.query_info(ctx.state, xt)
-        weight = md.encode(12, {"ref_time": info["weight"]["refTime"], "proof_size": info["weight"]["proofSize"]})
-        cls = md.encode(25, info["class"].capitalize())
+        weight = md.encode(weight_type, {"ref_time": info["weight"]["refTime"], "proof_size": info["weight"]["proofSize"]})
+        cls = md.encode(class_type, info["class"].capitalize())
         return weight + cls + int(info["partialFee"]).to_bytes(16, "little")
 
     def query_fee_details(ctx: ApiContext, data: bytes) -> bytes:
