@@ -171,3 +171,18 @@ class TxStatusView:
     """What to do next, when known."""
     fee: Decimal | None = None
     events: tuple[TxEventView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChainHeadView:
+    """The header line: network, connection, best/finalized block and latency (chain-client helper)."""
+
+    network: str
+    connected: bool
+    url: str | None
+    best_number: int | None
+    finalized_number: int | None
+    latency_ms: float | None
+    """Round trip of a small RPC in milliseconds (a measurement, not money: float is fine)."""
+    error: str | None = None
+    """Why the connection is down, while reconnecting."""

@@ -7,6 +7,7 @@ Metadata is decoded once per runtime version into a `Runtime` and shared with su
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -25,12 +26,14 @@ from node.client.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-#: Errors that mean "the socket is gone or silent", as websocket-client and the OS raise them.
+#: Errors that mean "the socket is gone or silent", as websocket-client and the OS raise them. A clean
+#: close from the server surfaces as an empty message, which substrate-interface fails to parse as JSON.
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     websocket.WebSocketException,
     ConnectionError,
     TimeoutError,
     OSError,
+    json.JSONDecodeError,
 )
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from node.client.client import AccountBalance, BlockRef, ChainClient
 from node.client.errors import ChainClientError, NoEndpointError
 from node.client.runtime import Runtime, RuntimeMetadataError
-from tao_wallet.models import AccountBalanceView
+from tao_wallet.models import AccountBalanceView, ChainHeadView
 from tao_wallet.network import NetworkProfile, resolve_network
 from tao_wallet.services.errors import WalletError
 
@@ -136,3 +137,25 @@ class ChainService:
         """Balances.ExistentialDeposit in rao."""
         with chain_errors():
             return self._client.existential_deposit()
+
+    def follow_heads(self, on_update: Callable[[ChainHeadView], None], stop: threading.Event, *,
+                     interval: float = 1.0) -> None:
+        """Report best/finalized/latency changes until `stop` is set, reconnecting with backoff (blocks:
+        run it in a thread worker). Uses its own connection so it never waits behind other requests."""
+        from node.client.heads import ChainHead, follow_heads
+
+        main = self._client
+        client = ChainClient(main.urls, timeout=main.timeout, max_rounds=1)
+
+        def report(head: ChainHead) -> None:
+            on_update(ChainHeadView(
+                network=self.profile.name, connected=head.connected, url=head.url,
+                best_number=None if head.best is None else head.best.number,
+                finalized_number=None if head.finalized is None else head.finalized.number,
+                latency_ms=head.latency_ms, error=head.error,
+            ))
+
+        try:
+            follow_heads(client, report, stop, interval=interval)
+        finally:
+            client.close()

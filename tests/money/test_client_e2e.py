@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from scalecodec.base import ScaleBytes
@@ -10,6 +13,7 @@ from scalecodec.base import ScaleBytes
 from node.client.client import ChainClient
 from node.client.errors import NoEndpointError
 from node.client.extrinsic import fee_probe_extrinsic, signing_payload
+from node.client.heads import ChainHead, follow_heads
 from tests.money.conftest import fresh_keypair
 
 
@@ -70,3 +74,46 @@ def test_storage_through_substrate_interface_uses_our_runtime(client: ChainClien
     alice = Keypair.from_uri("//Alice")
     info = client.substrate.query("System", "Account", [alice.ss58_address])
     assert int(info.value["data"]["free"]) == client.account(alice.public_key).free
+
+
+def test_head_follower_reports_blocks_loss_and_reconnect(tmp_path: Path) -> None:
+    from node.localnet.rpc.embedded import start_localnet
+    from node.localnet.rpc.server import ServerConfig
+
+    db = tmp_path / "chain.sqlite"
+    handle = start_localnet(db, config=ServerConfig(port=0))
+    port = handle.port
+    updates: list[ChainHead] = []
+    changed = threading.Condition()
+
+    def record(head: ChainHead) -> None:
+        with changed:
+            updates.append(head)
+            changed.notify_all()
+
+    def wait_for(predicate: Callable[[ChainHead], bool]) -> ChainHead:
+        with changed:
+            assert changed.wait_for(lambda: any(predicate(u) for u in updates), timeout=30), updates
+            return next(u for u in updates if predicate(u))
+
+    stop = threading.Event()
+    client = ChainClient([handle.url], timeout=3.0, max_rounds=1, sleep=lambda _: None)
+    thread = threading.Thread(target=follow_heads, args=(client, record, stop),
+                              kwargs={"interval": 0.1, "backoff": 0.1, "backoff_max": 0.4})
+    thread.start()
+    try:
+        first = wait_for(lambda h: h.connected)
+        assert first.best is not None and first.latency_ms is not None
+        handle.chain.produce_blocks(3)
+        wait_for(lambda h: h.connected and h.best is not None and h.best.number >= first.best.number + 3)  # type: ignore[union-attr]
+        handle.stop()
+        lost = wait_for(lambda h: not h.connected)
+        assert lost.error and lost.best is not None  # last known blocks are kept while disconnected
+        handle = start_localnet(db, config=ServerConfig(port=port))  # the node comes back on the same port
+        back = wait_for(lambda h: h.connected and updates.index(h) > updates.index(lost))
+        assert back.best is not None and back.best.number >= first.best.number + 3  # type: ignore[union-attr]
+    finally:
+        stop.set()
+        thread.join(10)
+        client.close()
+        handle.stop()

@@ -49,3 +49,30 @@ def test_local_profile_starts_the_embedded_localnet_when_nothing_listens(tmp_pat
     assert (tmp_path / "chain.sqlite").exists()
     remote = resolve_network("wss://node.example:443")
     assert ensure_local_node(remote) is None  # never for remote networks (and no connection attempted)
+
+
+def test_chain_service_follows_heads_as_models(localnet_url: str) -> None:
+    import threading
+
+    from tao_wallet.models import ChainHeadView
+
+    chain = ChainService(localnet_url)
+    seen: list[ChainHeadView] = []
+    got = threading.Event()
+    stop = threading.Event()
+
+    def on_update(view: ChainHeadView) -> None:
+        seen.append(view)
+        got.set()
+
+    thread = threading.Thread(target=chain.follow_heads, args=(on_update, stop), kwargs={"interval": 0.1})
+    thread.start()
+    try:
+        assert got.wait(20)
+    finally:
+        stop.set()
+        thread.join(10)
+        chain.close()
+    view = seen[0]
+    assert view.connected and view.network == localnet_url and view.url == localnet_url
+    assert view.best_number is not None and view.finalized_number is not None and view.latency_ms is not None
