@@ -142,3 +142,10 @@ def test_stake_fee(chain: Chain, registry: Any) -> None:
     assert fee == 10 * TAO * 33 // 65_535 or abs(fee - 10 * TAO * 33 // 65_535) <= 1
     same = some + bytes(32) + some + bytes(32) + (10 * TAO).to_bytes(8, "little")
     assert call(chain, registry, "StakeInfoRuntimeApi_get_stake_fee", same) == 0
+
+
+def test_subnet_info_v1_and_state(chain: Chain, registry: Any) -> None:
+    infos = call(chain, registry, "SubnetInfoRuntimeApi_get_subnets_info")
+    assert [i["netuid"] for i in infos] == [0, 1, 2] and infos[2]["subnetwork_n"] == 1 + 2 + 2
+    state = call(chain, registry, "SubnetInfoRuntimeApi_get_subnet_state", u16(2))
+    assert len(state["hotkeys"]) == 5 and list(state["incentives"]) == chain.read(S, "Incentive", 2)

@@ -383,3 +383,24 @@ def selective_metagraph(c: Ctx, netuid: int, indexes: list[int], field_names: li
         else:
             out[name] = full.get(name) if i in wanted else None
     return out
+
+
+def subnet_info_v1(c: Ctx, netuid: int) -> dict[str, Any] | None:
+    """SubnetInfo (v1): v2 without the identity, `emission_values` instead of `emission_value`."""
+    v2 = subnet_info_v2(c, netuid)
+    if v2 is None:
+        return None
+    out = {k: val for k, val in v2.items() if k not in ("identity", "emission_value")}
+    out["emission_values"] = 0
+    return out
+
+
+def subnet_state(c: Ctx, netuid: int) -> dict[str, Any] | None:
+    """SubnetState: the per-uid vectors of the metagraph (no emission history on the localnet)."""
+    graph = metagraph(c, netuid)
+    if graph is None:
+        return None
+    keys = ("hotkeys", "coldkeys", "active", "validator_permit", "pruning_score", "last_update", "emission",
+            "dividends", "incentives", "consensus", "trust", "rank", "block_at_registration", "alpha_stake",
+            "tao_stake", "total_stake")
+    return {"netuid": netuid, **{k: graph[k] for k in keys}, "emission_history": []}

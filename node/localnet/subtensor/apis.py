@@ -67,6 +67,10 @@ def _selective_fields() -> list[str]:
 
 
 HANDLERS.update({
+    "SubnetInfoRuntimeApi_get_subnet_info": lambda c, n: v.subnet_info_v1(c, n),
+    "SubnetInfoRuntimeApi_get_subnets_info": lambda c: [v.subnet_info_v1(c, n) for n in _nets(c)],
+    "SubnetInfoRuntimeApi_get_subnet_state": lambda c, n: v.subnet_state(c, n),
+    "SubnetInfoRuntimeApi_get_coldkey_auto_stake_hotkey": lambda c, ck, n: None,
     "StakeInfoRuntimeApi_get_stake_fee": lambda c, origin, _ock, dest, _dck, amount: v.stake_fee(c, origin, dest, amount),
     "SubnetInfoRuntimeApi_get_mechagraph": lambda c, n, mecid: v.metagraph(c, n) if int(mecid) == 0 else None,
     "SubnetInfoRuntimeApi_get_all_mechagraphs": lambda c: [v.metagraph(c, n) for n in _nets(c)],

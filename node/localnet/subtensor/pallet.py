@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from node.localnet import pow_register
 from node.localnet.runtime import BlockContext, CallContext, Pallet, Runtime, State, Weight, account_bytes
 from node.localnet.subtensor import coinbase, staking, subnets
 from node.localnet.subtensor.admin import AdminUtils
@@ -39,7 +40,7 @@ class SubtensorModule(Pallet):
 
     name = "SubtensorModule"
     weights = {name: _HEAVY for name in (
-        "register_network", "register_network_with_identity", "burned_register", "root_register", "add_stake",
+        "register_network", "register_network_with_identity", "burned_register", "register", "root_register", "add_stake",
         "remove_stake", "add_stake_limit", "remove_stake_limit", "remove_stake_full_limit", "unstake_all",
         "unstake_all_alpha", "move_stake", "transfer_stake", "swap_stake", "swap_stake_limit", "set_weights")}
 
@@ -76,6 +77,12 @@ class SubtensorModule(Pallet):
         if int(c.get("Burn", int(netuid))) > int(limit_price):
             raise err("RegistrationPriceLimitExceeded")
         subnets.burned_register(c, ctx.ensure_signed(), int(netuid), account_bytes(hotkey))
+
+    def call_register(self, ctx: CallContext, netuid: int, block_number: int, nonce: int, work: Any, hotkey: Any,
+                      coldkey: Any) -> None:
+        """register: proof-of-work registration (node/localnet/pow_register.py)."""
+        pow_register.register(self.c(ctx), ctx.ensure_signed(), int(netuid), int(block_number), int(nonce),
+                              pow_register.work_bytes(work), account_bytes(hotkey), account_bytes(coldkey))
 
     def call_root_register(self, ctx: CallContext, hotkey: Any) -> None:
         """root_register(hotkey)."""
@@ -181,6 +188,7 @@ class SubtensorModule(Pallet):
     def on_initialize(self, block: BlockContext) -> None:
         """Burn decay, coinbase, epochs."""
         coinbase.block_step(_ctx(self.runtime, block.state, block.number))
+        pow_register.adjust_difficulties(_ctx(self.runtime, block.state, block.number))
 
     def on_finalize(self, block: BlockContext) -> None:
         """Simulated demo validators set their weights after the block's extrinsics."""
