@@ -434,3 +434,21 @@ def test_admin_utils_owner_and_root_setters(demo: Chain) -> None:
     demo.submit(cl.sign(kp("//Alice"), "Sudo", "sudo", {"call": inner}))
     demo.produce_block()
     assert cl.read("SubnetOwnerCut") == 9_000
+
+
+def test_scenario_chain_restarts_and_keeps_running(tmp_path: Any) -> None:
+    db = tmp_path / "chain.sqlite"
+    first = Chain(db, installers=[installer(SMALL)])
+    first.produce_blocks(SMALL.tempo + 1)
+    stake_before = first.read(S, "TotalHotkeyAlpha", hk_of(1, 0), 1)
+    number = first.best_number
+    first.close()
+    again = Chain(db, installers=[installer(SMALL)])
+    try:
+        assert again.best_number == number
+        assert again.read(S, "TotalHotkeyAlpha", hk_of(1, 0), 1) == stake_before
+        again.produce_blocks(2 * SMALL.tempo)
+        assert again.read(S, "LastMechansimStepBlock", 1) > number  # epochs continue after the restart
+        assert again.read(S, "TotalHotkeyAlpha", hk_of(1, 0), 1) > stake_before  # and keep paying dividends
+    finally:
+        again.close()
