@@ -84,6 +84,18 @@ class ChainRpcShim:
         raise NotImplementedError(method)
 
 
+class _ProcessMetadataCache:
+    """A dogpile-style cache region so every shim interface decodes the (same) metadata only once."""
+
+    store: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.store.get(key)
+
+    def set(self, key: str, value: Any) -> None:
+        self.store[key] = value
+
+
 def shim_interface(chain: Chain) -> SubstrateInterface:
     """A SubstrateInterface whose rpc_request goes straight to `chain` (no transport is ever used)."""
     shim = ChainRpcShim(chain)
@@ -95,7 +107,8 @@ def shim_interface(chain: Chain) -> SubstrateInterface:
                 raise SubstrateRequestException(resp["error"])
             return resp
 
-    return InProcessSubstrate(url="http://127.0.0.1:9/never-contacted", ss58_format=42)
+    return InProcessSubstrate(url="http://127.0.0.1:9/never-contacted", ss58_format=42,
+                              cache_region=_ProcessMetadataCache())
 
 
 @pytest.fixture
