@@ -452,3 +452,23 @@ def test_scenario_chain_restarts_and_keeps_running(tmp_path: Any) -> None:
         assert again.read(S, "TotalHotkeyAlpha", hk_of(1, 0), 1) > stake_before  # and keep paying dividends
     finally:
         again.close()
+
+
+def test_swap_stake_limit_uses_relative_price(demo: Chain) -> None:
+    cl = Client(demo)
+    eve = kp("//Eve")
+    a = hk_of(1, 0)
+    cl.call(eve, S, "add_stake", hotkey=a, netuid=1, amount_staked=100 * TAO)
+    held = stake_of(cl, a, eve, 1)
+    p1, p2 = pool_of(cl, 1).price(), pool_of(cl, 2).price()
+    rel = (p1 * 10**9 // p2)  # origin/destination price in rao
+    # a limit above the current relative price: nothing may move; without partial fills it is rejected
+    ev = cl.call(eve, S, "swap_stake_limit", hotkey=a, origin_netuid=1, destination_netuid=2, alpha_amount=held,
+                 limit_price=rel * 2, allow_partial=False)
+    assert error_name(demo, ev) == "SubtensorModule.SlippageTooHigh"
+    # a limit 1% below: a partial fill moves only part of the stake
+    ev = cl.call(eve, S, "swap_stake_limit", hotkey=a, origin_netuid=1, destination_netuid=2, alpha_amount=held,
+                 limit_price=rel * 99 // 100, allow_partial=True)
+    assert "SubtensorModule.StakeSwapped" in names(ev), ev
+    left = stake_of(cl, a, eve, 1)
+    assert 0 < left < held and stake_of(cl, a, eve, 2) > 0
