@@ -1,0 +1,85 @@
+"""A previewed transaction: the call that will be signed plus what the user is shown before confirming.
+
+Shared by staking and registration. `preview_call` asks the chain for the fee of the exact call, so
+the preview shows what will be charged; nothing is signed until `send`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from node.client.extrinsic import ExternalSigner, fee_probe_extrinsic
+from node.client.runtime import RuntimeMetadataError
+from tao_wallet.models import StakeQuoteView, TxPreviewView, TxStatusView
+from tao_wallet.services.chain import ChainService, chain_errors, encode_address, format_tao, rao_to_tao
+from tao_wallet.services.errors import WalletError
+from tao_wallet.services.tx import TxRunner
+
+
+@dataclass(frozen=True)
+class PreparedTx:
+    """A previewed call from `signer_key`; sign and submit it with `send_prepared`."""
+
+    preview: TxPreviewView
+    signer_key: bytes
+    call: bytes
+
+
+def account_arg(key: bytes) -> str:
+    """An AccountId call argument."""
+    return "0x" + key.hex()
+
+
+def compose(chain: ChainService, pallet: str, function: str, args: dict[str, Any]) -> bytes:
+    """Encode a call with the chain's metadata (argument names come from the runtime)."""
+    with chain_errors():
+        runtime = chain.client.runtime()
+    try:
+        return runtime.compose_call(pallet, function, args)
+    except RuntimeMetadataError as exc:
+        raise WalletError("runtime_mismatch", f"this chain's runtime cannot encode {pallet}.{function}: {exc}") from None
+
+
+def preview_call(chain: ChainService, signer_key: bytes, call: bytes, *, action: str, destination: str,
+                 details: tuple[tuple[str, str], ...] = (), quote: StakeQuoteView | None = None,
+                 warnings: tuple[str, ...] = (), spend_rao: int = 0) -> PreparedTx:
+    """Fee from the chain for `call`, checked against the free balance (plus `spend_rao` TAO leaving it).
+
+    Raises:
+        WalletError: "insufficient_balance" when free balance cannot pay `spend_rao` plus the fee.
+    """
+    with chain_errors():
+        client = chain.client
+        runtime = client.runtime()
+        ctx = client.signing_context(client.next_nonce(signer_key))
+        fee = client.query_fee(fee_probe_extrinsic(runtime, call, ctx, signer_key)).partial_fee
+        free = client.account(signer_key).free
+        summary = runtime.decode_call(call).summary(encode_address)
+    if spend_rao + fee > free:
+        need = f"{format_tao(rao_to_tao(spend_rao))} plus fee " if spend_rao else "the fee "
+        raise WalletError("insufficient_balance", f"{need}{format_tao(rao_to_tao(fee))} is more than the free "
+                          f"balance {format_tao(rao_to_tao(free))}")
+    preview = TxPreviewView(
+        network=chain.profile.name, action=action, signer=encode_address(signer_key), call=summary,
+        fee=rao_to_tao(fee), fee_rao=fee, destination=destination,
+        details=(*details, ("Free balance", format_tao(rao_to_tao(free)))), quote=quote, warnings=warnings,
+    )
+    return PreparedTx(preview, signer_key, call)
+
+
+def send_prepared(runner: TxRunner, prepared: PreparedTx, signer: ExternalSigner, *,
+                  on_status: Callable[[TxStatusView], None] | None = None,
+                  wait_for: str = "finalized") -> TxStatusView:
+    """Sign with `signer` (must be the previewed signer) and follow to `wait_for`."""
+    if signer.public_key != prepared.signer_key:
+        raise WalletError("wrong_signer", "the unlocked key is not the signer of this transaction")
+    return runner.sign_and_submit(prepared.call, signer, on_status=on_status, wait_for=wait_for)
+
+
+def decimal_text(value: Decimal, unit: str) -> str:
+    """`1.5 α` style amounts for preview rows."""
+    text = f"{value:.9f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}"
