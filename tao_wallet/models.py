@@ -5,102 +5,17 @@ Screens and the CLI only ever see these, never keystore keypairs or keyfiles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-
-@dataclass(frozen=True)
-class HotkeySummary:
-    """One hotkey of a wallet, as far as it can be known without a password."""
-
-    name: str
-    """File name under ``hotkeys/``."""
-    address: str | None
-    """SS58 address, or None when neither the pub file nor a plaintext key is readable."""
-    encryption: str
-    """"NaCl", "Ansible Vault", "legacy fernet", "none" (plaintext) or "missing" (pub file only)."""
-
-
-@dataclass(frozen=True)
-class WalletSummary:
-    """A wallet directory: its coldkey (lock state, encryption) and hotkeys."""
-
-    name: str
-    path: str
-    """Absolute path of the wallet directory."""
-    coldkey_address: str | None
-    """SS58 address from coldkeypub.txt (no password needed); None if there is no coldkey yet."""
-    coldkey_encryption: str
-    """Same vocabulary as ``HotkeySummary.encryption``; "missing" for watch-only wallets."""
-    crypto_type: str
-    """"sr25519" or "ed25519"."""
-    hotkeys: tuple[HotkeySummary, ...] = ()
-    unlocked: bool = False
-    """True while an unlocked coldkey is held in the in-memory cache (see unlock_cache_seconds)."""
-    problems: tuple[str, ...] = ()
-    """Damaged or unreadable files found while listing (e.g. "coldkeypub: ... corrupt")."""
-
-    @property
-    def watch_only(self) -> bool:
-        """The wallet has a public coldkey only: it can receive and be watched, never sign."""
-        return self.coldkey_encryption == "missing" and self.coldkey_address is not None
-
-    @property
-    def locked(self) -> bool:
-        """Signing with the coldkey needs a password now."""
-        return not self.unlocked and self.coldkey_encryption not in ("none",)
-
-    def hotkey(self, name: str) -> HotkeySummary | None:
-        """The hotkey called ``name``, if the wallet has one."""
-        return next((h for h in self.hotkeys if h.name == name), None)
-
-
-@dataclass(frozen=True)
-class NewKey:
-    """A freshly generated key. ``mnemonic`` is the only copy the user will ever be shown."""
-
-    wallet: str
-    hotkey: str | None
-    """None for a coldkey."""
-    address: str
-    crypto_type: str
-    mnemonic: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class UnlockResult:
-    """Outcome of a successful unlock."""
-
-    wallet: str
-    address: str
-    cached_for_seconds: int
-    """0 when the key was verified but not kept in memory."""
-    remembered: bool
-    """The password was stored in the OS keyring at the user's request."""
-
-
-@dataclass(frozen=True)
-class SignedMessage:
-    """A signature over ``message`` by ``address``; hex strings are 0x-prefixed."""
-
-    address: str
-    crypto_type: str
-    message: str
-    signature: str
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """Whether ``signature`` over ``message`` is valid for ``address``."""
-
-    address: str
-    message: str
-    valid: bool
-    crypto_type: str | None = None
-    """The scheme that verified it, when valid."""
-
-
-# --- money: balances, transfers, transactions (chain-client helper) -------------------------------
+from tao_wallet.wallet_models import (
+    HotkeySummary,
+    NewKey,
+    SignedMessage,
+    UnlockResult,
+    VerifyResult,
+    WalletSummary,
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +88,177 @@ class TxStatusView:
     events: tuple[TxEventView, ...] = ()
 
 
+# --- staking, validators, subnets, registration (staking helper) ------------------------------------
+
+
+@dataclass(frozen=True)
+class StakePositionView:
+    """Alpha a coldkey holds on one (hotkey, netuid), valued in TAO at the spot price and after slippage."""
+
+    coldkey: str
+    hotkey: str
+    netuid: int
+    subnet_name: str
+    alpha: Decimal
+    """Alpha units (9 decimals, like TAO)."""
+    alpha_rao: int
+    price: Decimal
+    """Spot TAO per alpha."""
+    value_spot: Decimal
+    """alpha x spot price."""
+    value_after_slippage: Decimal
+    """TAO an unstake of the whole position would return now (pool simulation, fees included)."""
+    registered: bool
+    """The hotkey holds a uid on this subnet."""
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    """Balances and stake of one or more coldkeys (own and watch-only) at one block."""
+
+    network: str
+    block_number: int
+    coldkeys: tuple[str, ...]
+    watch_only: tuple[str, ...]
+    free: Decimal
+    reserved: Decimal
+    positions: tuple[StakePositionView, ...]
+    stake_spot: Decimal
+    stake_after_slippage: Decimal
+
+    @property
+    def total_spot(self) -> Decimal:
+        """Free + reserved + stake valued at spot."""
+        return self.free + self.reserved + self.stake_spot
+
+
+@dataclass(frozen=True)
+class StakeQuoteView:
+    """What the pool says a stake/unstake would do now."""
+
+    netuid: int
+    direction: str
+    """"stake" (TAO in, alpha out) or "unstake" (alpha in, TAO out)."""
+    amount_in: Decimal
+    expected_out: Decimal
+    spot_price: Decimal
+    """TAO per alpha before the trade."""
+    swap_fee: Decimal
+    """Pool fee in the input unit."""
+    price_impact_pct: Decimal
+    """How much worse than spot the trade executes, in percent."""
+    limit_price: Decimal | None
+    """The price bound sent to the chain (None = no limit)."""
+    tolerance_pct: Decimal | None
+    allow_partial: bool = False
+
+
+@dataclass(frozen=True)
+class TxPreviewView:
+    """Everything the user confirms before any staking/registration transaction is signed."""
+
+    network: str
+    action: str
+    """Human title, e.g. "Stake 10 TAO on subnet 1"."""
+    signer: str
+    call: str
+    fee: Decimal
+    fee_rao: int
+    destination: str
+    """Hotkey / subnet / coldkey the call targets, in words."""
+    details: tuple[tuple[str, str], ...] = ()
+    """(label, value) rows: amounts, cost, lock, take..."""
+    quote: StakeQuoteView | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValidatorView:
+    """A delegate (validator hotkey) with what a nominator compares."""
+
+    hotkey: str
+    owner: str
+    name: str
+    """On-chain identity name, or "" when none."""
+    take_pct: Decimal
+    total_stake_tao: Decimal
+    """Sum over subnets of its alpha valued at spot, in TAO."""
+    nominators: int
+    netuids: tuple[int, ...]
+    """Subnets it holds a validator permit on."""
+    validator_trust: Decimal
+    """Max over its subnets of ValidatorTrust (0..1)."""
+    dividends_last_epoch_tao: Decimal
+    """AlphaDividendsPerSubnet of the last epoch, valued at spot, summed over subnets."""
+    return_per_1000_tao_day: Decimal
+    """Estimated TAO per day for 1000 TAO delegated (see docs/staking.md)."""
+
+
+@dataclass(frozen=True)
+class SubnetView:
+    """A subnet's pool and schedule."""
+
+    netuid: int
+    name: str
+    symbol: str
+    price: Decimal
+    tao_in: Decimal
+    alpha_in: Decimal
+    alpha_out: Decimal
+    emission_share_pct: Decimal
+    """Share of TAO block emission injected into this subnet's pool, percent."""
+    tempo: int
+    blocks_to_next_epoch: int
+    registration_cost: Decimal
+    """Current burn for burned_register, TAO."""
+    owner_coldkey: str
+    owner_hotkey: str
+    identity: str
+    """Description/URL from the subnet identity ("" when none)."""
+    uids: int
+    max_uids: int
+
+
+@dataclass(frozen=True)
+class NeuronRowView:
+    """One uid of a metagraph."""
+
+    uid: int
+    hotkey: str
+    coldkey: str
+    stake: Decimal
+    """Alpha stake."""
+    incentive: Decimal
+    dividends: Decimal
+    trust: Decimal
+    """Validator trust (0..1)."""
+    validator_permit: bool
+    emission: Decimal
+
+
+@dataclass(frozen=True)
+class MetagraphView:
+    """A subnet and every uid on it."""
+
+    subnet: SubnetView
+    block_number: int
+    neurons: tuple[NeuronRowView, ...]
+
+
+@dataclass(frozen=True)
+class RegistrationInfoView:
+    """What burned_register on a subnet costs and risks now."""
+
+    netuid: int
+    cost: Decimal
+    immunity_period: int
+    uids: int
+    max_uids: int
+    full: bool
+    pruning_risk: str
+    """Plain words: whether a new uid replaces someone, and when this one could be pruned."""
+
+
 @dataclass(frozen=True)
 class ChainHeadView:
     """The header line: network, connection, best/finalized block and latency (chain-client helper)."""
@@ -186,3 +272,6 @@ class ChainHeadView:
     """Round trip of a small RPC in milliseconds (a measurement, not money: float is fine)."""
     error: str | None = None
     """Why the connection is down, while reconnecting."""
+
+
+__all__ = ["HotkeySummary", "NewKey", "SignedMessage", "UnlockResult", "VerifyResult", "WalletSummary"]
