@@ -29,6 +29,7 @@ class SparseRows:
     indptr: npt.NDArray[np.int64]
     indices: npt.NDArray[np.int64]
     values: npt.NDArray[np.int64]
+    _checked_n: int = field(default=-1, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -86,6 +87,8 @@ class SparseRows:
 
     def validate(self, n: int, name: str) -> None:
         """Raise ConsensusInputError unless this is an n-row matrix of u16 values over uids < n."""
+        if self._checked_n == n:  # arrays are treated as immutable once validated
+            return
         if self.indptr.shape[0] != n + 1 or self.indptr[0] != 0 or np.any(np.diff(self.indptr) < 0):
             raise ConsensusInputError(f"{name}: expected {n} rows with a monotone indptr")
         if self.indptr[-1] != self.indices.shape[0] or self.values.shape != self.indices.shape:
@@ -99,6 +102,7 @@ class SparseRows:
             keys = np.sort(rows * n + self.indices)
             if np.any(keys[1:] == keys[:-1]):
                 raise ConsensusInputError(f"{name}: a row holds the same uid twice")
+        object.__setattr__(self, "_checked_n", n)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,16 @@ class Hyperparameters:
     alpha_high: int = 58_982
     alpha_sigmoid_steepness: int = 1000
     yuma3_enabled: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("kappa", "bonds_penalty", "alpha_low", "alpha_high", "tempo", "max_allowed_validators"):
+            if not 0 <= getattr(self, name) <= 65535:
+                raise ConsensusInputError(f"hyperparameter {name} must be a u16, got {getattr(self, name)}")
+        if not -32768 <= self.alpha_sigmoid_steepness <= 32767:
+            raise ConsensusInputError("alpha_sigmoid_steepness must be an i16")
+        for name in ("bonds_moving_average", "stake_threshold", "activity_cutoff_factor_milli"):
+            if not 0 <= getattr(self, name) <= U64_MAX:
+                raise ConsensusInputError(f"hyperparameter {name} must be a u64")
 
     @property
     def activity_cutoff(self) -> int:

@@ -120,3 +120,10 @@ def test_commit_reveal_mask_drops_weights_to_uids_registered_after_the_commit() 
     assert masked.incentive[2] == 0 and masked.incentive[1] == 65535
     later = run_epoch(dataclasses.replace(inp, commit_blocks=np.asarray([96, 2**64 - 1, 2**64 - 1], np.uint64)))
     assert np.array_equal(later.incentive, no_mask.incentive)
+
+
+@pytest.mark.parametrize(("field", "value"), [("kappa", 70000), ("tempo", -1), ("alpha_sigmoid_steepness", 40000),
+                                              ("bonds_moving_average", -5)])
+def test_bad_hyperparameters_are_rejected(field: str, value: int) -> None:
+    with pytest.raises(ConsensusInputError, match=field):
+        Hyperparameters(**{field: value})  # type: ignore[arg-type]
