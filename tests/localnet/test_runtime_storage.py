@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scalecodec.base import ScaleBytes
 from substrateinterface import Keypair, SubstrateInterface
 
@@ -132,3 +134,43 @@ def test_dev_account_constants_match_derived_keys() -> None:
     hdkd = b"\x2cEd25519HDKD"  # SCALE-encoded "Ed25519HDKD"
     seed = hashlib.blake2b(hdkd + dev_seed + chain_code, digest_size=32).digest()
     assert bytes(ed25519_zebra.ed_from_seed(seed)[1]) == ALICE_ED25519
+
+
+_KEYS = st.binary(min_size=1, max_size=3)
+_OPS = st.lists(st.one_of(
+    st.tuples(st.just("set"), _KEYS, st.binary(max_size=2)),
+    st.tuples(st.just("del"), _KEYS, st.just(b"")),
+    st.tuples(st.just("begin"), st.just(b""), st.just(b"")),
+    st.tuples(st.just("commit"), st.just(b""), st.just(b"")),
+    st.tuples(st.just("rollback"), st.just(b""), st.just(b"")),
+), max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(base=st.dictionaries(_KEYS, st.binary(max_size=2), max_size=10), ops=_OPS,
+       prefix=st.binary(max_size=1), start=st.one_of(st.none(), _KEYS))
+def test_overlay_iteration_matches_a_model(base: dict[bytes, bytes], ops: list[tuple[str, bytes, bytes]],
+                                           prefix: bytes, start: bytes | None) -> None:
+    state = State(load_metadata(), DictBackend(base))
+    model: list[dict[bytes, bytes | None]] = [dict(base)]
+    for op, key, value in ops:
+        if op == "set":
+            state.set_raw(key, value)
+            model[-1][key] = value
+        elif op == "del":
+            state.remove_raw(key)
+            model[-1][key] = None
+        elif op == "begin":
+            state.begin()
+            model.append(dict(model[-1]))
+        elif op == "commit" and len(model) > 1:
+            state.commit()
+            top = model.pop()
+            model[-1] = top
+        elif op == "rollback" and len(model) > 1:
+            state.rollback()
+            model.pop()
+    current = {k: v for k, v in model[-1].items() if v is not None}
+    expected = sorted(k for k in current if k.startswith(prefix) and (start is None or k > start))
+    assert list(state.keys_raw(prefix, start)) == expected
+    assert all(state.get_raw(k) == v for k, v in current.items())

@@ -85,6 +85,8 @@ class State:
         self.backend = backend
         self.layers: list[dict[bytes, bytes | None]] = [{}]
         self._key_cache: dict[tuple[Any, ...], bytes] = {}
+        self._overlay_keys: list[bytes] = []
+        """Sorted keys written in any layer (kept incrementally so prefix iteration stays cheap)."""
 
     # ---- transactions --------------------------------------------------------------------------
 
@@ -99,7 +101,11 @@ class State:
 
     def rollback(self) -> None:
         """Discard the top layer."""
-        self.layers.pop()
+        top = self.layers.pop()
+        for key in top:
+            if not any(key in layer for layer in self.layers):
+                i = bisect.bisect_left(self._overlay_keys, key)
+                del self._overlay_keys[i]
 
     def changes(self) -> dict[bytes, bytes | None]:
         """All changes of the committed (bottom) layer; call with no open nested layers."""
@@ -116,22 +122,36 @@ class State:
                 return layer[key]
         return self.backend.get(key)
 
+    def _note_key(self, key: bytes) -> None:
+        if not any(key in layer for layer in self.layers):
+            bisect.insort(self._overlay_keys, key)
+
     def set_raw(self, key: bytes, value: bytes) -> None:
         """Write raw bytes at `key`."""
-        self.layers[-1][key] = bytes(value)
+        top = self.layers[-1]
+        if key not in top:
+            self._note_key(key)
+        top[key] = bytes(value)
 
     def remove_raw(self, key: bytes) -> None:
         """Delete `key`."""
-        self.layers[-1][key] = None
+        top = self.layers[-1]
+        if key not in top:
+            self._note_key(key)
+        top[key] = None
 
     def keys_raw(self, prefix: bytes, start: bytes | None = None) -> Iterator[bytes]:
         """Yield existing keys with `prefix` in order (merging overlay and backend), after `start`."""
+        okeys = self._overlay_keys
+        if start is not None and start >= prefix:
+            i = bisect.bisect_right(okeys, start)
+        else:
+            i = bisect.bisect_left(okeys, prefix)
         overlay: dict[bytes, bytes | None] = {}
-        for layer in self.layers:
-            for k, v in layer.items():
-                if k.startswith(prefix) and (start is None or k > start):
-                    overlay[k] = v
-        extra = sorted(k for k, v in overlay.items() if v is not None)
+        while i < len(okeys) and okeys[i].startswith(prefix):
+            overlay[okeys[i]] = self.get_raw(okeys[i])
+            i += 1
+        extra = [k for k, v in overlay.items() if v is not None]
         j = 0
         for k in self.backend.keys_from(prefix, start):
             while j < len(extra) and extra[j] < k:
