@@ -177,7 +177,7 @@ def fkey(state: State, pallet: str, item: str, *keys: Any) -> bytes:
         pass
     except TypeError:  # unhashable key value
         return state.key(pallet, item, *keys)
-    if len(_KEYS) > 400_000:
+    if len(_KEYS) > 200_000:
         _KEYS.clear()
     out = _KEYS[ck] = state.key(pallet, item, *keys)
     return out
