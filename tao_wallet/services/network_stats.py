@@ -1,0 +1,257 @@
+"""The network dashboard's numbers, read from chain storage: issuance, emission and halving, block time,
+subnets with their prices and emission split, and the user's share of each of their stake positions.
+
+Source: plain RPC storage reads through `node.client` at one block hash (every number in a report is from
+the same block). They are not yet proof-verified: `node/light` offers no verified-state service to read
+from, so `NetworkStats.source` says "rpc" and the dashboard shows it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from node.client.client import ChainClient
+from tao_wallet.services.chain import ChainService, chain_errors, decode_address, encode_address, rao_to_tao
+
+S = "SubtensorModule"
+TOTAL_SUPPLY_RAO = 21_000_000 * 10**9
+"""Bittensor's issuance cap (21M TAO)."""
+DEFAULT_BLOCK_EMISSION_RAO = 10**9
+"""1 TAO per block before the first halving."""
+PERQUINTILL = 10**18
+SOURCE = "rpc"
+
+
+def read_storage(client: ChainClient, pallet: str, item: str, *keys: bytes, at: bytes | None = None) -> Any:
+    """A storage value by metadata names: None for an absent Optional item, the metadata default otherwise.
+
+    (`ChainClient.storage` fails on many ValueQuery defaults: scalecodec hands the default bytes back as
+    text when they happen to be valid UTF-8, so they are re-encoded here.)
+    """
+    runtime = client.runtime()
+    key = "0x" + runtime.storage_key(pallet, item, *keys).hex()
+    raw = client.read("state_getStorage", [key] if at is None else [key, "0x" + at.hex()])
+    entry = runtime.storage_entry(pallet, item)
+    kind = entry["type"]
+    value_type = int(kind["Map"]["value"] if "Map" in kind else kind["Plain"])
+    if raw is not None:
+        return runtime.decode(value_type, bytes.fromhex(raw[2:]))
+    if entry["modifier"] == "Optional":
+        return None
+    default = entry["default"]
+    if isinstance(default, str):
+        data = bytes.fromhex(default[2:]) if default.startswith("0x") else default.encode("utf-8")
+    else:
+        data = bytes(default)
+    return runtime.decode(value_type, data)
+
+
+def account_key(value: Any) -> bytes:
+    """32-byte account id from a decoded AccountId ('0x' hex or SS58)."""
+    text = str(value)
+    return bytes.fromhex(text[2:]) if text.startswith("0x") else decode_address(text)
+
+
+def netuid_key(netuid: int) -> bytes:
+    """SCALE of a netuid (u16)."""
+    return struct.pack("<H", netuid)
+
+
+def halving_index(issuance_rao: int) -> int:
+    """k = floor(log2(cap / (cap - issuance))): how many halvings the issuance has passed (exact)."""
+    remaining = TOTAL_SUPPLY_RAO - issuance_rao
+    if remaining <= 0:
+        return 64
+    k = 0
+    while remaining << (k + 1) <= TOTAL_SUPPLY_RAO:
+        k += 1
+    return k
+
+
+def halving_threshold_rao(index: int) -> int:
+    """Issuance at which emission halves for the `index`-th time: cap * (1 - 2^-index)."""
+    return TOTAL_SUPPLY_RAO - (TOTAL_SUPPLY_RAO >> index)
+
+
+def _ratio(num: int | Fraction, den: int | Fraction) -> Decimal:
+    if not den:
+        return Decimal(0)
+    frac = Fraction(num) / Fraction(den)
+    return (Decimal(frac.numerator) / Decimal(frac.denominator)).quantize(Decimal("1e-18"))
+
+
+@dataclass(frozen=True)
+class SubnetStat:
+    """One subnet: its pool and its part of this block's TAO emission."""
+
+    netuid: int
+    symbol: str
+    price: Decimal
+    """TAO per alpha: (w_alpha * TAO reserve) / (w_tao * alpha reserve); 1 on root."""
+    tao_reserve: Decimal
+    alpha_reserve: Decimal
+    alpha_outstanding: Decimal
+    tao_emission: Decimal
+    """TAO this subnet received in the block (SubnetTaoInEmission + SubnetExcessTao)."""
+    emission_share: Decimal
+    """Fraction of all subnets' TAO emission in the block."""
+
+
+@dataclass(frozen=True)
+class PositionShare:
+    """A stake position of the user: alpha held through a hotkey on a subnet, and its share of the pools."""
+
+    hotkey: str
+    netuid: int
+    alpha: Decimal
+    value_tao: Decimal
+    share_of_hotkey: Decimal
+    """The user's shares / the hotkey's total shares on the subnet."""
+    share_of_subnet: Decimal
+    """The position's alpha / the subnet's outstanding alpha."""
+
+
+@dataclass(frozen=True)
+class NetworkStats:
+    """A consistent snapshot of the network at one block."""
+
+    network: str
+    source: str
+    block_number: int
+    block_hash: str
+    total_issuance: Decimal
+    issuance_cap: Decimal
+    issued_fraction: Decimal
+    block_emission: Decimal
+    halvings_so_far: int
+    next_halving_issuance: Decimal
+    blocks_to_halving: int | None
+    halving_eta: str | None
+    """ISO-8601 UTC estimate (blocks to halving x measured block time), None when unknowable."""
+    block_time_seconds: Decimal | None
+    block_time_sample: int
+    subnet_count: int
+    subnets: tuple[SubnetStat, ...]
+    positions: tuple[PositionShare, ...]
+
+
+class NetworkStatsService:
+    """Builds `NetworkStats` from one network's storage.
+
+    Args:
+        chain: the network connection.
+        block_time_sample: how many recent blocks the block-time measurement spans.
+    """
+
+    def __init__(self, chain: ChainService, block_time_sample: int = 20) -> None:
+        self.chain = chain
+        self.block_time_sample = block_time_sample
+
+    def stats(self, coldkey: str | None = None) -> NetworkStats:
+        """Read the snapshot at the best block; `coldkey` (SS58) adds that user's positions."""
+        with chain_errors():
+            client = self.chain.client
+            best = client.best_block()
+            at = best.hash
+
+            def get(pallet: str, item: str, *keys: bytes) -> Any:
+                return read_storage(client, pallet, item, *keys, at=at)
+
+            issuance = int(get(S, "TotalIssuance"))
+            emission = int(get(S, "BlockEmission"))
+            block_time, sample = self._block_time(client, best.number, int(get("Timestamp", "Now")))
+            netuids = self._netuids(client, at)
+            subnets = tuple(self._subnet(get, n) for n in netuids)
+            positions = () if coldkey is None else self._positions(get, decode_address(coldkey), subnets)
+        total_emission = sum(s.tao_emission for s in subnets if s.netuid != 0)
+        subnets = tuple(
+            SubnetStat(s.netuid, s.symbol, s.price, s.tao_reserve, s.alpha_reserve, s.alpha_outstanding,
+                       s.tao_emission, _ratio(Fraction(s.tao_emission), Fraction(total_emission))
+                       if s.netuid != 0 else Decimal(0))
+            for s in subnets)
+        k = halving_index(issuance)
+        next_at = halving_threshold_rao(k + 1)
+        blocks = -(-(next_at - issuance) // emission) if emission > 0 else None
+        eta = None
+        if blocks is not None and block_time is not None:
+            eta = (datetime.now(UTC) + timedelta(seconds=float(block_time) * blocks)).replace(microsecond=0).isoformat()
+        return NetworkStats(
+            network=self.chain.profile.name, source=SOURCE, block_number=best.number, block_hash="0x" + at.hex(),
+            total_issuance=rao_to_tao(issuance), issuance_cap=rao_to_tao(TOTAL_SUPPLY_RAO),
+            issued_fraction=_ratio(issuance, TOTAL_SUPPLY_RAO), block_emission=rao_to_tao(emission),
+            halvings_so_far=k, next_halving_issuance=rao_to_tao(next_at), blocks_to_halving=blocks,
+            halving_eta=eta, block_time_seconds=block_time, block_time_sample=sample,
+            subnet_count=sum(1 for n in netuids if n != 0), subnets=subnets, positions=positions)
+
+    def _block_time(self, client: ChainClient, best: int, now_ms: int) -> tuple[Decimal | None, int]:
+        """Mean seconds per block over the last `block_time_sample` blocks (Timestamp.Now at both ends)."""
+        span = min(self.block_time_sample, best - 1)
+        if span <= 0:
+            return None, 0
+        earlier = client.block_hash(best - span)
+        if earlier is None:
+            return None, 0
+        then_ms = int(read_storage(client, "Timestamp", "Now", at=earlier))
+        return (Decimal(now_ms - then_ms) / Decimal(1000 * span)).quantize(Decimal("0.001")), span
+
+    def _netuids(self, client: ChainClient, at: bytes) -> list[int]:
+        runtime = client.runtime()
+        prefix = runtime.storage_key(S, "NetworksAdded", b"\x00\x00")[:-2]
+        out: list[int] = []
+        start: str | None = None
+        while True:
+            keys = client.read("state_getKeysPaged", ["0x" + prefix.hex(), 1000, start, "0x" + at.hex()])
+            for key in keys:
+                netuid = struct.unpack("<H", bytes.fromhex(key[2:])[-2:])[0]
+                if read_storage(client, S, "NetworksAdded", netuid_key(netuid), at=at):
+                    out.append(netuid)
+            if len(keys) < 1000:
+                return sorted(out)
+            start = keys[-1]
+
+    def _subnet(self, get: Any, netuid: int) -> SubnetStat:
+        key = netuid_key(netuid)
+        tao = int(get(S, "SubnetTAO", key))
+        alpha_in = int(get(S, "SubnetAlphaIn", key))
+        alpha_out = int(get(S, "SubnetAlphaOut", key))
+        if netuid == 0:
+            price = Decimal(1)
+        else:
+            quote = int(get("Swap", "SwapBalancer", key)["quote"])
+            price = _ratio((PERQUINTILL - quote) * tao, quote * alpha_in) if alpha_in else Decimal(0)
+        emission = int(get(S, "SubnetTaoInEmission", key)) + int(get(S, "SubnetExcessTao", key))
+        symbol = get(S, "TokenSymbol", key)
+        text = symbol if isinstance(symbol, str) and not symbol.startswith("0x") else str(netuid)
+        return SubnetStat(netuid, text, price, rao_to_tao(tao), rao_to_tao(alpha_in), rao_to_tao(alpha_out),
+                          rao_to_tao(emission), Decimal(0))
+
+    def _positions(self, get: Any, coldkey: bytes, subnets: tuple[SubnetStat, ...]) -> tuple[PositionShare, ...]:
+        out: list[PositionShare] = []
+        for hk_value in get(S, "StakingHotkeys", coldkey):
+            hotkey = account_key(hk_value)
+            for subnet in subnets:
+                key = netuid_key(subnet.netuid)
+                share = _safe_float(get(S, "AlphaV2", hotkey, coldkey, key))
+                if share == 0:
+                    continue
+                total_shares = _safe_float(get(S, "TotalHotkeySharesV2", hotkey, key))
+                hotkey_alpha = int(get(S, "TotalHotkeyAlpha", hotkey, key))
+                fraction = share / total_shares if total_shares else Fraction(0)
+                alpha_rao = int(fraction * hotkey_alpha)
+                alpha_out = int(get(S, "SubnetAlphaOut", key)) if subnet.netuid != 0 else int(get(S, "SubnetTAO", key))
+                out.append(PositionShare(
+                    encode_address(hotkey), subnet.netuid, rao_to_tao(alpha_rao),
+                    (rao_to_tao(alpha_rao) * subnet.price).quantize(Decimal("1e-9")),
+                    _ratio(fraction, 1), _ratio(alpha_rao, alpha_out)))
+        return tuple(out)
+
+
+def _safe_float(value: Any) -> Fraction:
+    """A subtensor SafeFloat {mantissa, exponent} as an exact fraction."""
+    mantissa, exponent = int(value["mantissa"]), int(value["exponent"])
+    return Fraction(mantissa) * (Fraction(10) ** exponent)
