@@ -9,8 +9,6 @@ Each timed epoch reads realistic bonds: the state after one warm-up epoch.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import statistics
 import time
 import tracemalloc
@@ -18,7 +16,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from node.consensus import EpochInput, Hyperparameters, SparseRows, next_input, run_batch, run_epoch
+from node.consensus import (
+    EpochInput,
+    Hyperparameters,
+    SparseRows,
+    next_input,
+    run_batch,
+    run_epoch,
+    tune_allocator,
+)
 
 TARGETS_MS = {
     ("64x256", "exact"): 3.0, ("64x256", "fast"): 1.0,
@@ -58,18 +64,6 @@ def make_subnet(validators: int, n: int, density: float, seed: int, mode: str = 
     return next_input(inp, run_epoch(inp, mode), block_step=1)  # type: ignore[arg-type]  # steady-state bonds
 
 
-def tune_malloc() -> None:
-    """Keep freed memory in the process (glibc mallopt) so big temporaries are not page-faulted anew.
-
-    Same effect as GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=...
-    """
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
-    libc.mallopt(m_mmap_threshold, 32 * 2**20)
-    libc.mallopt(m_trim_threshold, 2**30)
-    libc.mallopt(m_top_pad, 256 * 2**20)
-
-
 def median_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     """Median wall and CPU milliseconds (CPU time is less disturbed by other processes)."""
     fn()
@@ -85,11 +79,11 @@ def median_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--tune-malloc", action="store_true", help="glibc: keep freed memory (see tune_malloc)")
+    parser.add_argument("--tune-malloc", action="store_true",
+                        help="call node.consensus.tune_allocator() first (glibc keeps freed memory)")
     args = parser.parse_args()
-    if args.tune_malloc:
-        tune_malloc()
-    print(f"glibc malloc tuned: {args.tune_malloc}")
+    tuned = tune_allocator() if args.tune_malloc else False
+    print(f"glibc malloc tuned: {tuned}")
     print(f"{'shape':<14} {'mode':<6} {'wall ms':>9} {'cpu ms':>9} {'target':>8}  verdict   (median of {args.runs})")
     inputs: dict[str, tuple[EpochInput, EpochInput, list[EpochInput]]] = {}
     for mode in ("exact", "fast"):  # each mode times its own steady state

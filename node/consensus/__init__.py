@@ -7,10 +7,12 @@ Public surface (documented in docs/consensus.md):
 * ``run_batch(inputs, mode)`` -- many subnets in one vectorised call.
 * ``distribute_emission(...)`` -- one tempo's owner cut, miner incentive, validator take and
   nominator shares, down to per-position earnings.
+* ``tune_allocator()`` -- opt-in glibc tuning for long-running epoch-heavy processes.
 """
 
 from __future__ import annotations
 
+from node.consensus.alloc import tune_allocator
 from node.consensus.driver import next_input, run_batch, run_epoch, run_epochs
 from node.consensus.emission import (
     EmissionSplit,
@@ -46,4 +48,5 @@ __all__ = [
     "run_batch",
     "run_epoch",
     "run_epochs",
+    "tune_allocator",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import platform
 import subprocess
 import sys
 
@@ -127,3 +128,12 @@ def test_commit_reveal_mask_drops_weights_to_uids_registered_after_the_commit() 
 def test_bad_hyperparameters_are_rejected(field: str, value: int) -> None:
     with pytest.raises(ConsensusInputError, match=field):
         Hyperparameters(**{field: value})  # type: ignore[arg-type]
+
+
+def test_tune_allocator_in_a_child_process() -> None:
+    """Process-wide setting: exercised in a throwaway interpreter, never in the test process."""
+    code = ("from node.consensus import tune_allocator, run_epoch; from tests.consensus.gen import random_input;"
+            "ok = tune_allocator(); run_epoch(random_input(1)); print(ok)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    expected = "True" if platform.libc_ver()[0] == "glibc" else "False"
+    assert out.stdout.strip() == expected
