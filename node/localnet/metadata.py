@@ -95,6 +95,8 @@ class RuntimeMetadata:
         v14 = obj.value[1]["V14"]
         self.types: dict[int, dict[str, Any]] = {t["id"]: t["type"] for t in v14["types"]["types"]}
         self.fast = FastDecoder(self.types)
+        self.key_cache: dict[tuple[Any, ...], bytes] = {}
+        """Storage keys by (pallet, item, *map keys), shared by every State (bounded by State.key)."""
         self.pallets: dict[str, PalletInfo] = {}
         self.pallets_by_index: dict[int, PalletInfo] = {}
         self._codec_lock = threading.Lock()

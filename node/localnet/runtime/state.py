@@ -84,7 +84,7 @@ class State:
         self.md = metadata
         self.backend = backend
         self.layers: list[dict[bytes, bytes | None]] = [{}]
-        self._key_cache: dict[tuple[Any, ...], bytes] = {}
+        self._key_cache = metadata.key_cache  # shared by every State of this metadata (keys never change)
         self._overlay_keys: list[bytes] = []
         """Sorted keys written in any layer (kept incrementally so prefix iteration stays cheap)."""
 
