@@ -46,8 +46,9 @@ class EpochWatcher:
     def _get(self, values: dict[bytes, bytes | None], name: str, *keys: bytes) -> Any:
         return self.schema.decode(S, name, values[self.schema.key(S, name, *keys)])
 
-    def _read(self, header: VerifiedHeader, items: Sequence[tuple[str, tuple[bytes, ...]]]
+    def read_items(self, header: VerifiedHeader, items: Sequence[tuple[str, tuple[bytes, ...]]]
               ) -> dict[tuple[str, tuple[bytes, ...]], Any]:
+        """Verified, decoded values of SubtensorModule ``(item, key parts)`` at ``header``."""
         keys = [self.schema.key(S, name, *k) for name, k in items]
         values = self.reader.read(header, keys)
         return {it: self.schema.decode(S, it[0], values[key]) for it, key in zip(items, keys, strict=True)}
@@ -59,7 +60,7 @@ class EpochWatcher:
         while True:
             items = [("TotalNetworks", ())] + [("LastMechansimStepBlock", (u16(n),))
                                                for n in range(1, self._networks)]
-            got = self._read(header, items)
+            got = self.read_items(header, items)
             total = int(got[("TotalNetworks", ())])
             if total <= self._networks:
                 return [n for n in range(1, min(total, self._networks))
@@ -76,15 +77,15 @@ class EpochWatcher:
         items: list[tuple[str, tuple[bytes, ...]]] = [(p, (nu,)) for p in plain]
         items += [("TaoWeight", ()), ("StakeThreshold", ()), ("SubnetOwnerCut", ()),
                   ("SubnetTAO", (u16(0),)), ("TotalNetworks", ())]
-        a = self._read(parent, items)
+        a = self.read_items(parent, items)
         n = int(a[("SubnetworkN", (nu,))])
         per_uid: list[tuple[str, tuple[bytes, ...]]] = [(name, (nu, u16(uid))) for uid in range(n)
                    for name in ("Keys", "BlockAtRegistration", "Weights", "Bonds")]
-        b = self._read(parent, per_uid)
+        b = self.read_items(parent, per_uid)
         hotkeys = [account_hex(b[("Keys", (nu, u16(uid)))]) for uid in range(n)]
         stake_items: list[tuple[str, tuple[bytes, ...]]] = [("TotalHotkeyAlpha", (hk, u16(net))) for hk in hotkeys for net in (netuid, 0)]
         stake_items += [("Owner", (hk,)) for hk in hotkeys] + [("Delegates", (hk,)) for hk in hotkeys]
-        c = self._read(parent, stake_items)
+        c = self.read_items(parent, stake_items)
         alpha = [int(c[("TotalHotkeyAlpha", (hk, nu))]) for hk in hotkeys]
         root = [int(c[("TotalHotkeyAlpha", (hk, u16(0)))]) if netuid else 0 for hk in hotkeys]
         tw_raw = int(a[("TaoWeight", ())])
@@ -93,7 +94,7 @@ class EpochWatcher:
         out_items: list[tuple[str, tuple[bytes, ...]]] = [(name, (nu,)) for name in OUTPUT_ITEMS.values()]
         out_items += [("Bonds", (nu, u16(uid))) for uid in range(n)]
         out_items += [("SubnetAlphaOutEmission", (nu,)), ("SubnetTAO", (nu,)), ("SubnetAlphaIn", (nu,))]
-        o = self._read(header, out_items)
+        o = self.read_items(header, out_items)
         owner_hk = a[("SubnetOwnerHotkey", (nu,))]
         owner_uid = None
         if owner_hk is not None:
@@ -105,7 +106,7 @@ class EpochWatcher:
         hyper.update(alpha_low=int(alpha_values[0]), alpha_high=int(alpha_values[1]),
                      stake_threshold=int(a[("StakeThreshold", ())]))
         total = int(a[("TotalNetworks", ())])
-        prices = self._read(parent, [("SubnetMovingPrice", (u16(k),)) for k in range(1, total)])
+        prices = self.read_items(parent, [("SubnetMovingPrice", (u16(k),)) for k in range(1, total)])
         root_sell = sum(int(v["bits"]) for v in prices.values()) << 32 > 1 << 64
         rao = self._rao_emission(a, o, nu, tw_raw, root_sell)
         outputs: dict[str, Any] = {}

@@ -45,7 +45,7 @@ def _v2(db: sqlite_utils.Database) -> None:
     _t(db, "earnings").create({"coldkey": bytes, "hotkey": bytes, "netuid": int, "block": int,
                            "alpha_before": int, "alpha_after": int, "earned_alpha": int,
                            "incentive": int, "dividends": int, "delegation": int,
-                           "price_q64": int, "earned_tao": int}, pk=("coldkey", "hotkey", "netuid", "block"))
+                           "price_rao": int, "earned_tao": int}, pk=("coldkey", "hotkey", "netuid", "block"))
     _t(db, "earnings").create_index(["block"])
     _t(db, "earnings").create_index(["coldkey", "block"])
     _t(db, "alerts").create({"id": int, "block": int, "kind": str, "subject": str, "detail": str},

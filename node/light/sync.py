@@ -15,17 +15,19 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from node.consensus import run_epoch
+from node.consensus import EpochOutput, run_epoch
 from node.light.chain import canonical_hashes, fetch_by_hash, fetch_range, heads
+from node.light.earnings import epoch_earnings
 from node.light.endpoints import EndpointHealth, EndpointPool
 from node.light.epochs import EpochWatcher
 from node.light.errors import LightNodeError, LyingEndpointError
 from node.light.headers import VerifiedHeader
 from node.light.reader import VerifiedReader
 from node.light.rpc import RpcEndpoint
-from node.light.snapshot import audit
-from node.light.storage import schema_for
+from node.light.snapshot import EpochSnapshot, audit
+from node.light.storage import S, schema_for
 from node.light.store import LightStore, StoredHead, open_db
+from node.light.watch import epoch_alerts, swap_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class SyncConfig:
     """Detect epochs, snapshot and audit them (needs SubtensorModule in the runtime)."""
     check_values: bool = True
     """Also compare served storage values with the proven ones."""
+    coldkeys: tuple[bytes, ...] = ()
+    """Watched coldkeys (public keys): earnings per position and watchtower alerts."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ class LightSync:
         self.rolled_back = 0
         self.epochs = 0
         self.mismatches = 0
+        self._store: LightStore | None = None
+        self._alerted: set[str] = set()
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -108,6 +114,7 @@ class LightSync:
         """Sync until ``stop`` is set (or ``stop_at`` / caught up without ``follow``)."""
         db = open_db(self.config.db_path)
         store = LightStore(db)
+        self._store = store
         try:
             self._check_genesis(store)
             watcher = self._watcher() if self.config.epochs else None
@@ -221,6 +228,7 @@ class LightSync:
         result = audit(snap, out)
         ms = (time.perf_counter() - t0) * 1000
         blob = snap.to_blob()
+        extra = self._user_rows(watcher, h, parent, snap, out)
         self.epochs += 1
         self.mismatches += len(result.mismatches)
         if result.mismatches:
@@ -233,7 +241,31 @@ class LightSync:
                                 "fields": result.fields, "mismatches": len(result.mismatches)}]),
             ("audit", [{"netuid": netuid, "block": h.number, "field": f, "uid": u, "chain": c, "local": lo}
                        for f, u, c, lo in result.mismatches]),
+            *extra,
         ]
+
+    def _user_rows(self, watcher: EpochWatcher, h: VerifiedHeader, parent: VerifiedHeader,
+                   snap: EpochSnapshot, out: EpochOutput) -> list[tuple[str, list[dict[str, object]]]]:
+        coldkeys = self.config.coldkeys
+        if not coldkeys or self._store is None:
+            return []
+        earned = epoch_earnings(watcher, h, parent, snap, out, coldkeys)
+        row = self._store.conn.execute(
+            "SELECT snapshot FROM epochs WHERE netuid=? AND block<? ORDER BY block DESC LIMIT 1",
+            (snap.netuid, h.number)).fetchone()
+        prev = EpochSnapshot.from_blob(row[0]) if row else None
+        alerts = epoch_alerts(snap, prev, coldkeys, {e.hotkey for e in earned})
+        if watcher.schema.has(S, "ColdkeySwapAnnouncements"):
+            got = watcher.read_items(h, [("ColdkeySwapAnnouncements", (ck,)) for ck in coldkeys])
+            announced = {ck: got[("ColdkeySwapAnnouncements", (ck,))] for ck in coldkeys}
+            for alert in swap_alerts(h.number, announced):
+                seen = self._store.conn.execute(
+                    "SELECT 1 FROM alerts WHERE kind=? AND subject=? AND detail=?",
+                    (alert.kind, alert.subject, alert.detail)).fetchone()
+                if seen is None and alert.subject not in self._alerted:
+                    self._alerted.add(alert.subject)
+                    alerts.append(alert)
+        return [("earnings", [e.row() for e in earned]), ("alerts", [a.row() for a in alerts])]
 
     def _progress(self, store: LightStore, target: int, finalized: int, state: str) -> SyncProgress:
         tip = store.tip()
