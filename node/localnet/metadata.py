@@ -269,6 +269,12 @@ class RuntimeMetadata:
 
     def encode_call(self, pallet: str, name: str, args: dict[str, Any]) -> bytes:
         """Encode a RuntimeCall from pallet/call names and python args."""
+        info = self.call(pallet, name)
+        try:  # fast path: plain argument types (nested calls go through scalecodec)
+            return bytes([info.pallet_index, info.index]) + b"".join(
+                encode_value(self.types, type_id, args[field_name or ""]) for field_name, type_id in info.fields)
+        except (ValueError, KeyError, TypeError):
+            pass
         obj = self.rc.create_scale_object("Call", metadata=self.scale_obj)
         value = {"call_module": pallet, "call_function": name, "call_args": to_scale_value(args)}
         return bytes(obj.encode(value).data)

@@ -99,3 +99,19 @@ def _norm(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _norm(x) for k, x in v.items()}
     return v
+
+
+@pytest.mark.parametrize(("pallet", "name", "args"), [
+    ("Timestamp", "set", {"now": 1795378073110}),
+    ("Balances", "transfer_keep_alive", {"dest": "0x" + "11" * 32, "value": 10**12}),
+    ("SubtensorModule", "add_stake", {"hotkey": "0x" + "22" * 32, "netuid": 3, "amount_staked": 5}),
+    ("Utility", "batch", {"calls": [{"call_module": "System", "call_function": "remark",
+                                     "call_args": {"remark": "0x01"}}]}),
+])
+def test_call_encoding_matches_scalecodec(pallet: str, name: str, args: dict[str, Any]) -> None:
+    md = load_metadata()
+    obj = md.rc.create_scale_object("Call", metadata=md.scale_obj)
+    expected = bytes(obj.encode({"call_module": pallet, "call_function": name, "call_args": args}).data)
+    assert md.encode_call(pallet, name, args) == expected
+    decoded, end = md.decode_call(expected)
+    assert end == len(expected) and decoded["call_function"] == name
