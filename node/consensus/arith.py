@@ -42,10 +42,6 @@ class Exact:
         """``safe_div`` of non-negative values."""
         return fixed.div(a, b)
 
-    def scalar(self, x: float) -> int:
-        """A float constant converted like ``from_num`` (round to nearest)."""
-        return round(x * fixed.ONE)
-
     def scalar_div(self, a: int, b: int) -> int:
         """Signed scalar division of raw values (truncating)."""
         return fixed.scalar_div(a, b)
@@ -111,10 +107,6 @@ class Fast:
         out: Vec = np.divide(a, b, out=np.zeros(shape), where=b != 0)
         return out
 
-    def scalar(self, x: float) -> float:
-        """A float constant."""
-        return x
-
     def scalar_div(self, a: float, b: float) -> float:
         """Scalar quotient, 0 for a zero divisor."""
         return 0.0 if b == 0 else a / b
@@ -166,7 +158,6 @@ class Arith(Protocol):
     def mul(self, a: Any, b: Any) -> Vec: ...
     def mul_signed(self, a: Any, b: Any) -> Vec: ...
     def div(self, a: Any, b: Any) -> Vec: ...
-    def scalar(self, x: float) -> Any: ...
     def scalar_div(self, a: Any, b: Any) -> Any: ...
     def from_int(self, x: int) -> Any: ...
     def u16_ratio(self, x: int) -> Any: ...

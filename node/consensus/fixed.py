@@ -170,11 +170,6 @@ def scalar_div(a: int, b: int) -> int:
     return q if (num >= 0) == (b > 0) else -q
 
 
-def scalar_mul(a: int, b: int) -> int:
-    """Signed scalar ``mul`` (floor)."""
-    return (a * b) >> FRAC
-
-
 def u16_ratio(x: int) -> int:
     """``fixed(x) / fixed(65535)``: how kappa, bonds_penalty and alpha_low/high enter the epoch."""
     return (x << FRAC) // U16_MAX

@@ -26,19 +26,6 @@ def fx(x: float) -> int:
     return round(float(np.float32(x)) * ONE)
 
 
-def median(stake: list[float], weights: list[float], rows: int, majority: float, allow_dense: bool) -> list[int]:
-    """weighted_median_col_sparse through node.consensus.median.consensus."""
-    ar = Exact()
-    s = np.asarray([fx(v) for v in stake], np.int64)
-    w = np.asarray([fx(v) for v in weights], np.int64).reshape(rows, -1)
-    use = np.where(s > 0, s, 0)
-    use = np.where(use.sum() != 0, fixed.div(use, np.full_like(use, use.sum())), use)
-    total = np.asarray([use.sum()], np.int64)
-    r, c = np.nonzero(np.ones_like(w, bool))
-    return consensus(ar, use, total, total - fx(majority), np.zeros(len(s), np.int64) if len(s) == w.shape[1]
-                     else np.zeros(w.shape[1], np.int64), r, c, w[r, c], allow_dense=allow_dense).tolist()
-
-
 @pytest.mark.parametrize("allow_dense", [True, False])
 def test_weighted_median_col_sparse_ported(allow_dense: bool) -> None:
     # math.rs test_math_weighted_median_col_sparse: stake over 4 rows, 3 columns.
