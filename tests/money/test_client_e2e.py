@@ -76,6 +76,7 @@ def test_storage_through_substrate_interface_uses_our_runtime(client: ChainClien
     assert int(info.value["data"]["free"]) == client.account(alice.public_key).free
 
 
+@pytest.mark.slow
 def test_head_follower_reports_blocks_loss_and_reconnect(tmp_path: Path) -> None:
     from node.localnet.rpc.embedded import start_localnet
     from node.localnet.rpc.server import ServerConfig

@@ -108,6 +108,14 @@ def test_rapid_transfers_then_recheck(chain: ChainService, funder: Funder, tmp_p
     service.runner.close()
 
 
+@pytest.fixture(scope="module")
+def two_tao_sender(funder: Funder) -> object:
+    """One account holding 2 TAO, shared by the refusal cases (none of them changes chain state)."""
+    kp = fresh_keypair()
+    funder.fund(kp.ss58_address, 2)  # type: ignore[attr-defined]
+    return kp
+
+
 @pytest.mark.parametrize(
     ("amount", "mode", "code", "needle"),
     [
@@ -123,10 +131,9 @@ def test_rapid_transfers_then_recheck(chain: ChainService, funder: Funder, tmp_p
     ],
 )
 def test_bad_input_is_refused_before_signing(
-    chain: ChainService, funder: Funder, tmp_path: Path, amount: str | None, mode: str, code: str, needle: str
+    chain: ChainService, two_tao_sender: object, tmp_path: Path, amount: str | None, mode: str, code: str, needle: str
 ) -> None:
-    sender, dest = fresh_keypair(), fresh_keypair()
-    funder.fund(sender.ss58_address, 2)  # type: ignore[attr-defined]
+    sender, dest = two_tao_sender, fresh_keypair()
     service = _service(chain, tmp_path)
     with pytest.raises(WalletError, match=needle) as info:
         service.prepare(sender.ss58_address, dest.ss58_address, amount, mode)  # type: ignore[attr-defined]
