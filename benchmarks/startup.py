@@ -55,22 +55,43 @@ def ensure_btcli(cache: Path) -> Path:
     return btcli
 
 
-def time_runs(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
-    """Wall time of ``runs`` fresh processes (after one untimed warm-up); fails loudly on errors."""
-    subprocess.run(cmd, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def time_runs(cmds: list[list[str]], env: dict[str, str], runs: int) -> list[list[float]]:
+    """Wall times of ``runs`` fresh processes per command (after one untimed warm-up each).
+
+    The commands are interleaved run by run, so a busy machine slows all of them alike.
+    """
+    for cmd in cmds:
         subprocess.run(cmd, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
+    times: list[list[float]] = [[] for _ in cmds]
+    for _ in range(runs):
+        for cmd, bucket in zip(cmds, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(cmd, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+            bucket.append(time.perf_counter() - start)
     return times
 
 
-def first_frame(env: dict[str, str], marker_wallet: str, timeout: float = 20.0) -> tuple[float, float]:
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+class Bare(App):
+    TITLE = "tao-wallet"
+    def compose(self):
+        yield Header()
+        yield Static("bench4")
+        yield Footer()
+Bare().run()
+"""
+
+
+def first_frame(
+    env: dict[str, str], marker_wallet: str, timeout: float = 20.0, argv: list[str] | None = None
+) -> tuple[float, float]:
     """Seconds from spawn until the header is drawn, and until ``marker_wallet`` is drawn."""
+    argv = argv or [TAO_WALLET]
     pid, fd = pty.fork()
     if pid == 0:  # child: the app on a 100x30 terminal
-        os.execvpe(TAO_WALLET, [TAO_WALLET], env)
+        os.execvpe(argv[0], argv, env)
     import fcntl
     import termios
 
@@ -130,17 +151,21 @@ def main() -> None:
         env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(scratch / "cfg"),
                "XDG_DATA_HOME": str(scratch / "data"), "TAO_WALLET_PATH": str(wallet_dir),
                "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+        print(f"machine load (1/5/15 min): {' '.join(Path('/proc/loadavg').read_text().split()[:3])}, "
+              f"{os.cpu_count()} CPUs")
         env.pop("BT_WALLET_PATH", None)
         make_wallets(wallet_dir, env)
 
-        ours = time_runs([TAO_WALLET, "wallet", "list", "--json", "--wallet-path", str(wallet_dir)], env, args.runs)
-        ours_med = statistics.median(ours)
+        ours_cmd = [TAO_WALLET, "wallet", "list", "--json", "--wallet-path", str(wallet_dir)]
+        cmds = [ours_cmd]
+        if not args.skip_btcli:
+            cmds.append([str(ensure_btcli(args.cache_dir)), "wallet", "list", "--wallet-path", str(wallet_dir)])
+        results = time_runs(cmds, env, args.runs)
+        ours, ours_med = results[0], statistics.median(results[0])
         print(f"tao-wallet wallet list --json ({WALLETS} wallets): median {ours_med * 1000:.0f} ms "
               f"over {args.runs} runs (min {min(ours) * 1000:.0f}, max {max(ours) * 1000:.0f})")
         if not args.skip_btcli:
-            btcli = ensure_btcli(args.cache_dir)
-            theirs = time_runs([str(btcli), "wallet", "list", "--wallet-path", str(wallet_dir)], env, args.runs)
-            theirs_med = statistics.median(theirs)
+            theirs, theirs_med = results[1], statistics.median(results[1])
             print(f"btcli wallet list ({WALLETS} wallets):          median {theirs_med * 1000:.0f} ms "
                   f"over {args.runs} runs (min {min(theirs) * 1000:.0f}, max {max(theirs) * 1000:.0f})")
             ratio = ours_med / theirs_med
@@ -152,6 +177,10 @@ def main() -> None:
         print(f"TUI first frame (header drawn): median {header * 1000:.0f} ms over {len(frames)} runs "
               f"(target <= 500 ms: {'PASS' if header <= 0.5 else 'FAIL'})")
         print(f"TUI wallets drawn:              median {listed * 1000:.0f} ms")
+        # Context for the first-frame figure: the same measurement for a minimal Textual app
+        # (Header + Static + Footer) on this machine, i.e. Python + Textual's own floor.
+        bare = [first_frame(env, "bench4", argv=[sys.executable, "-c", BARE_APP]) for _ in range(len(frames))]
+        print(f"baseline: minimal Textual app first frame: median {statistics.median(b[0] for b in bare) * 1000:.0f} ms")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from screens.confirm import ConfirmModal
 from screens.create_wallet import CreateWalletModal
 from screens.import_wallet import ImportRequest, ImportWalletModal
 from screens.mnemonic import MnemonicConfirmModal, MnemonicModal
@@ -134,8 +135,31 @@ async def unlock_flow(screen: WalletsScreen) -> None:
         )
         remembered = ", password remembered in the keyring" if result.remembered else ""
         screen.done(f"Unlocked {wallet.name!r}: {kept}{remembered}.")
+        if wallet.coldkey_encryption in LEGACY_SCHEMES:
+            screen.run_worker(offer_upgrade(screen, wallet, request.password), group="flow", exit_on_error=False,
+                              name="Upgrade to NaCl")
 
     screen.start("Unlock", f"Unlocking {wallet.name!r} (argon2, ~3 s)…", unlock, finished)
+
+
+LEGACY_SCHEMES = ("Ansible Vault", "legacy fernet")
+
+
+async def offer_upgrade(screen: WalletsScreen, wallet: WalletSummary, password: str) -> None:
+    """After unlocking a legacy-encrypted coldkey, offer to re-encrypt it as NaCl (what btcli writes)."""
+    question = (
+        f"The coldkey of {wallet.name!r} uses the old {wallet.coldkey_encryption} encryption. Re-encrypt it "
+        "with NaCl (bittensor-wallet's current format) under the same password? The old file is kept as "
+        "a backup copy next to it."
+    )
+    if not await screen.app.push_screen_wait(ConfirmModal("Upgrade encryption", question, yes="Upgrade")):
+        return
+    screen.start(
+        "Upgrade to NaCl",
+        "Re-encrypting the coldkey with NaCl (argon2, ~3 s)…",
+        lambda: screen.service.upgrade_to_nacl(wallet.name, password),
+        lambda upgraded: screen.done(f"The coldkey of {upgraded.name!r} is now {upgraded.coldkey_encryption}."),
+    )
 
 
 async def change_password_flow(screen: WalletsScreen) -> None:

@@ -57,7 +57,7 @@ class WalletTree(Tree[KeyRef]):
             style = {"locked": "bold", "unlocked": "bold green", "watch-only": "italic", "unencrypted": "yellow"}
             label = Text.assemble((wallet.name, "bold"), "  ", (f"[{state}]", style.get(state, "dim")))
             node = self.root.add(label, data=KeyRef(wallet.name, "wallet"), expand=True)
-            scheme = "public only" if wallet.watch_only else wallet.coldkey_encryption
+            scheme = "pub only" if wallet.watch_only else wallet.coldkey_encryption
             cold = node.add_leaf(
                 Text.assemble("coldkey  ", (short(wallet.coldkey_address), "cyan"), f"  {scheme}"),
                 data=KeyRef(wallet.name, "coldkey"),

@@ -25,15 +25,6 @@ from textual.worker import Worker, WorkerState
 from screens.actions import WALLET_ACTIONS
 from screens.commands import WalletCommands
 from screens.error import ErrorModal
-from screens.flows import (
-    change_password_flow,
-    create_flow,
-    import_flow,
-    new_hotkey_flow,
-    sign_flow,
-    unlock_flow,
-    verify_flow,
-)
 from screens.wallet_tree import KeyRef, WalletTree, lock_state
 from tao_wallet.config import AppConfig
 from tao_wallet.models import WalletSummary
@@ -96,7 +87,8 @@ class WalletsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#busy").display = False
         self.query_one(WalletTree).focus()
-        self.reload()
+        # Load after the first frame is on screen: the keystore import must not delay it.
+        self.call_after_refresh(self.reload)
 
     # ------------------------------------------------------------------ loading and display
 
@@ -252,22 +244,36 @@ class WalletsScreen(Screen[None]):
         self.reload()
 
     def action_create(self) -> None:
+        from screens.flows import create_flow  # dialogs load on first use: faster start-up
+
         self.run_worker(create_flow(self), group="flow", exit_on_error=False, name="Create wallet")
 
     def action_import(self) -> None:
+        from screens.flows import import_flow  # dialogs load on first use: faster start-up
+
         self.run_worker(import_flow(self), group="flow", exit_on_error=False, name="Import wallet")
 
     def action_new_hotkey(self) -> None:
+        from screens.flows import new_hotkey_flow  # dialogs load on first use: faster start-up
+
         self.run_worker(new_hotkey_flow(self), group="flow", exit_on_error=False, name="New hotkey")
 
     def action_unlock(self) -> None:
+        from screens.flows import unlock_flow  # dialogs load on first use: faster start-up
+
         self.run_worker(unlock_flow(self), group="flow", exit_on_error=False, name="Unlock")
 
     def action_change_password(self) -> None:
+        from screens.flows import change_password_flow  # dialogs load on first use: faster start-up
+
         self.run_worker(change_password_flow(self), group="flow", exit_on_error=False, name="Change password")
 
     def action_sign(self) -> None:
+        from screens.flows import sign_flow  # dialogs load on first use: faster start-up
+
         self.run_worker(sign_flow(self), group="flow", exit_on_error=False, name="Sign")
 
     def action_verify(self) -> None:
+        from screens.flows import verify_flow  # dialogs load on first use: faster start-up
+
         self.run_worker(verify_flow(self), group="flow", exit_on_error=False, name="Verify")

@@ -6,7 +6,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from screens.help import HelpScreen
 from screens.wallets import WalletsScreen
 from tao_wallet.config import AppConfig
 from tao_wallet.paths import ASSETS
@@ -58,6 +57,8 @@ class TaoWalletApp(App[None]):
         self._update_subtitle()
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen  # Markdown is slow to import: only when asked for
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tao_wallet.chain_cli import register_chain_commands
 from tao_wallet.cli_keys import register_key_commands
 from tao_wallet.cli_wallet import wallet_group
-from tao_wallet.localnet_cli import localnet_group
 
 if TYPE_CHECKING:
     from keystore.passwords import PasswordStore
@@ -26,7 +24,42 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyRoot(click.Group):
+    """Root group that imports the chain and localnet commands only when something other than
+    ``wallet`` is asked for, so ``tao-wallet wallet list`` stays a fast start."""
+
+    _everything_loaded = False
+
+    def _load_all(self) -> None:
+        if self._everything_loaded:
+            return
+        self._everything_loaded = True
+        from tao_wallet.chain_cli import register_chain_commands
+        from tao_wallet.localnet_cli import localnet_group
+
+        self.add_command(localnet_group)
+        register_chain_commands(self)
+        from tao_wallet.stake_cli import register_stake_commands
+
+        register_stake_commands(self)
+        from tao_wallet.node_cli import node_group
+
+        self.add_command(node_group)
+        from tao_wallet.pow_cli import register_pow_commands
+
+        register_pow_commands(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name != "wallet":
+            self._load_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyRoot, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--wallet-path",
     "--wallet_path",
@@ -81,9 +114,7 @@ def password_store(enabled: bool) -> PasswordStore | None:
 
 
 register_key_commands(wallet_group)
-cli.add_command(wallet_group)
-cli.add_command(localnet_group)
-register_chain_commands(cli)
+cli.add_command(wallet_group)  # localnet and chain commands: see LazyRoot
 
 
 def _wants_json(argv: list[str]) -> bool:

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import click
 
 from tao_wallet.cli_passwords import new_password
-from tao_wallet.models import HotkeySummary, NewKey, WalletSummary
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.wallets import WalletService
+from tao_wallet.wallet_models import HotkeySummary, NewKey, WalletSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
 

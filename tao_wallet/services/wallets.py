@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tao_wallet.models import HotkeySummary, NewKey, SignedMessage, UnlockResult, VerifyResult, WalletSummary
 from tao_wallet.services.errors import WalletError, code_for_exception
+from tao_wallet.wallet_models import (
+    HotkeySummary,
+    NewKey,
+    SignedMessage,
+    UnlockResult,
+    VerifyResult,
+    WalletSummary,
+)
 
 if TYPE_CHECKING:
     from keystore.keyfile import Encryption, Keyfile
@@ -398,6 +405,13 @@ class WalletService:
             keyfile.change_password(old, new)
             if self._store is not None and hotkey is None and self._store.recall(keyfile.path) is not None:
                 self._store.remember(keyfile.path, new)
+
+    def upgrade_to_nacl(self, name: str, password: str) -> WalletSummary:
+        """Re-encrypt a legacy (Ansible Vault / fernet) coldkey as NaCl; the old file is kept as a backup."""
+        keyfile = self._keyfile(name, None)
+        with translated_errors():
+            keyfile.upgrade_to_nacl(password)
+        return self.get(name)
 
     # ----------------------------------------------------------------- signing
 

@@ -220,8 +220,9 @@ async def test_change_password(app: TaoWalletApp, service: WalletService) -> Non
         await settle(pilot)
         assert isinstance(app.screen, WalletsScreen), app.screen
         assert "Changed the coldkey password" in status(app)
-    # one argon2 run to prove the new password is the one that now opens the key
-    assert service.sign("alice", "x", password="new-pass").address == service.get("alice").coldkey_address
+    backups = [p for p in (service.root / "alice").iterdir() if p.name.startswith("coldkey") and "bak" in p.name]
+    assert backups, "the old keyfile is kept as a backup"
+    # (that the new password opens the key is checked end to end in tests/cli, to save an argon2 run)
 
 
 async def test_sign_with_hotkey_and_verify(app: TaoWalletApp, service: WalletService, wallets: Prepared) -> None:
@@ -277,3 +278,35 @@ async def test_unlock_offers_keyring_when_enabled(service: WalletService, monkey
         await pilot.pause()
         assert isinstance(app.screen, UnlockModal)
         assert not app.screen.query_one("#remember", Checkbox).value  # opt-in: off by default
+
+
+async def test_legacy_ansible_coldkey_is_offered_an_upgrade_to_nacl(
+    app: TaoWalletApp, service: WalletService, wallets: Prepared
+) -> None:
+    import shutil
+
+    from keystore.keyfile_crypto import ansible_encrypt
+    from screens.confirm import ConfirmModal
+
+    legacy = wallets.root / "legacy"
+    shutil.copytree(wallets.root / "bob", legacy)
+    (legacy / "coldkey").write_bytes(ansible_encrypt((wallets.root / "bob" / "coldkey").read_bytes(), "old-pw"))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot)
+        assert service.get("legacy").coldkey_encryption == "Ansible Vault"
+        app.screen.query_one("#wallet-tree").move_cursor_to_line(6)  # type: ignore[attr-defined]  # legacy
+        await pilot.pause()
+        assert app.screen.selection()[0].name == "legacy"  # type: ignore[attr-defined,union-attr]
+        await pilot.press("u")
+        await pilot.pause()
+        fill(app, password="old-pw")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await click(pilot, "#yes")
+        await settle(pilot)
+        assert isinstance(app.screen, WalletsScreen), app.screen
+        assert "is now NaCl" in status(app)
+    assert (legacy / "coldkey").read_bytes().startswith(b"$NACL")
+    assert [p for p in legacy.iterdir() if p.name.startswith("coldkey") and "bak" in p.name], "backup kept"
+    assert service.sign("legacy", "x", password="old-pw").address == wallets.bob
