@@ -176,3 +176,28 @@ def test_truncated_and_extended_extrinsics_are_rejected(env: tuple[Chain, Substr
     best = chain.best_number
     chain.produce_block()
     assert chain.best_number == best + 1  # the chain is not stuck
+
+
+def test_ed25519_signer_is_accepted(env: tuple[Chain, SubstrateInterface]) -> None:
+    from substrateinterface import KeypairType
+
+    chain, si = env
+    kp = Keypair.create_from_seed("0x" + "07" * 32, crypto_type=KeypairType.ED25519)
+    chain.fund(kp.public_key, 10 * TAO)
+    tx = chain.submit(signed(si, kp, value=TAO))
+    block = chain.block(chain.produce_block())
+    assert block is not None and len(block[1]) == 2
+    assert chain.read("System", "Account", kp.public_key)["nonce"] == 1
+    assert tx == __import__("hashlib").blake2b(block[1][1], digest_size=32).digest()
+
+
+def test_metadata_hash_mode_enabled_is_refused(env: tuple[Chain, SubstrateInterface]) -> None:
+    chain, si = env
+    kp = Keypair.create_from_uri("//Alice")
+    raw = bytearray(signed(si, kp, value=TAO))
+    xt = chain.runtime.codec.decode(bytes(raw))
+    assert xt.extras["CheckMetadataHash"] == b"\x00"  # last extension: its one byte precedes the call
+    mode_at = len(raw) - len(xt.call_bytes) - 1
+    raw[mode_at] = 1  # Mode::Enabled: we would need the metadata hash in the signed payload
+    err = rejected(chain, bytes(raw))
+    assert (err.code, err.data) == (1010, "Transaction has a bad signature")
