@@ -367,18 +367,21 @@ def tx_submit(file: Path, wait_for: str, network: str | None, as_json: bool) -> 
 
 @tx_group.command("pending")
 @_network_option
+@click.option("--resend", is_flag=True,
+              help="Re-send the identical signed bytes of those the node never received (safe: same nonce).")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
-def tx_pending(network: str | None, as_json: bool) -> None:
+def tx_pending(network: str | None, resend: bool, as_json: bool) -> None:
     """Re-check transactions whose outcome was unknown (e.g. after a dropped connection)."""
     from tao_wallet.services.tx import TxRunner
 
     config = _config(None, network)
     runner = TxRunner(_chain(config.network))
     click.get_current_context().call_on_close(runner.close)
-    views = runner.recheck_pending(on_status=_status_printer(as_json))
+    views = runner.recheck_pending(on_status=_status_printer(as_json), resend=resend)
     if as_json:
         _echo_json([asdict(v) for v in views])
-    elif not views:
+        return
+    if not views:
         click.echo("no pending transactions")
     for v in views:
         click.echo(f"{v.tx_hash}: {v.phase} - {v.detail}")

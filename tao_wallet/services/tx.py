@@ -203,8 +203,13 @@ class TxRunner:
             self.pending.clear(submission.tx_hash)
         return state_view(state)
 
-    def recheck_pending(self, *, on_status: StatusCallback | None = None) -> list[TxStatusView]:
-        """Resolve every transaction left UNKNOWN by an earlier lost connection on this network."""
+    def recheck_pending(self, *, on_status: StatusCallback | None = None, resend: bool = False) -> list[TxStatusView]:
+        """Resolve every transaction left UNKNOWN by an earlier lost connection on this network.
+
+        Args:
+            resend: re-send those found nowhere (neither in a block nor in the pool) while still valid:
+                the identical signed bytes, so the nonce lets them execute at most once.
+        """
         views = []
         for record in self.pending.records():
             if record.get("network") != self.chain.profile.name:
@@ -215,7 +220,7 @@ class TxRunner:
                                     on_status=callback)
             submission.start_block = int(record.get("start_block", 0))
             with chain_errors():
-                state = submission.resolve(wait_for="in_block")
+                state = submission.resolve(wait_for="in_block", resubmit=resend)
             if state.phase in _FINAL_PHASES:
                 self.pending.clear(submission.tx_hash)
             views.append(state_view(state))

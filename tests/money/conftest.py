@@ -43,7 +43,8 @@ def money_localnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
     from node.localnet.rpc.embedded import start_localnet
     from node.localnet.rpc.server import ServerConfig
 
-    handle = start_localnet(tmp_path_factory.mktemp("money-chain") / "chain.sqlite", config=ServerConfig(port=0))
+    handle = start_localnet(tmp_path_factory.mktemp("money-chain") / "chain.sqlite", config=ServerConfig(port=0),
+                            scenario=None)
     yield handle
     handle.stop()
 

@@ -99,3 +99,34 @@ def test_node_gone_then_back_pending_state_survives(
     assert not list((tmp_path / "pending").glob("*.json"))
     fresh_chain.close()
     via.close()
+
+
+def test_cli_pending_resend_completes_a_never_received_transfer(
+    proxy: TcpProxy, funder: Funder, chain: ChainService, localnet_url: str
+) -> None:
+    """After a swallowed submit, `tx pending` reports it; `tx pending --resend` sends the same bytes once."""
+    from tests.money.cli_helpers import run
+
+    sender, dest = fresh_keypair(), fresh_keypair()
+    funder.fund(sender.ss58_address, 5)  # type: ignore[attr-defined]
+    client = ChainClient([proxy.url], timeout=5.0, max_rounds=2, backoff=0.2)
+    via = ChainService(localnet_url, client=client)  # same network name as the CLI run below
+    service = TransferService(via, AddressBook(), TxRunner(via))  # default pending store in the data dir
+    prepared = service.prepare(sender.ss58_address, dest.ss58_address, "1", "keep_alive")  # type: ignore[attr-defined]
+    proxy.arm("swallow")
+    assert service.send(prepared, signer_of(sender)).phase == "unknown"
+    service.runner.close()
+    via.close()
+
+    result = run("tx", "pending", "--network", localnet_url, "--json")
+    assert result.code == 0, result.stderr
+    (still,) = result.json()
+    assert still["phase"] == "unknown" and "never received" in still["detail"]
+    assert chain.balance(dest.ss58_address).free_rao == 0  # type: ignore[attr-defined]
+
+    result = run("tx", "pending", "--network", localnet_url, "--resend", "--json")
+    assert result.code == 0, result.stderr
+    (done,) = result.json()
+    assert done["phase"] in ("in_block", "finalized") and done["success"] is True
+    assert chain.balance(dest.ss58_address).free_rao == 10**9  # type: ignore[attr-defined]
+    assert run("tx", "pending", "--network", localnet_url).stdout.strip() == "no pending transactions"
