@@ -113,7 +113,12 @@ def test_runtime_version_from_metadata(chain: Chain) -> None:
     def api_id(name: str) -> str:
         return "0x" + hashlib.blake2b(name.encode(), digest_size=8).hexdigest()
 
-    assert ids[api_id("Core")] == 5
+    from node.localnet.runtime.apis import KNOWN_RUNTIME_APIS
+    from node.localnet.runtime.apis import api_id as runtime_api_id
+
+    for name in KNOWN_RUNTIME_APIS:
+        assert "0x" + runtime_api_id(name).hex() in ids, name
+    assert ids[api_id("Core")] == 5 and ids[api_id("SubnetInfoRuntimeApi")] == 2
     assert api_id("Metadata") in ids and api_id("TransactionPaymentApi") in ids
     assert api_id("AccountNonceApi") in ids and api_id("BlockBuilder") in ids
     assert chain.properties == {"ss58Format": 42, "tokenDecimals": 9, "tokenSymbol": "TAO"}

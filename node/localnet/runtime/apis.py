@@ -4,9 +4,25 @@ from __future__ import annotations
 
 import struct
 
-from node.localnet.hashing import compact, decode_compact
+from node.localnet.hashing import blake2_64, compact, decode_compact
 from node.localnet.runtime.executive import Runtime
 from node.localnet.runtime.pallet import ApiContext, Weight
+
+KNOWN_RUNTIME_APIS = (
+    "Core", "Metadata", "BlockBuilder", "GenesisBuilder", "TaggedTransactionQueue", "OffchainWorkerApi",
+    "AuraApi", "SessionKeys", "GrandpaApi", "AccountNonceApi", "TransactionPaymentApi",
+    "TransactionPaymentCallApi", "EthereumRuntimeRPCApi", "ConvertTransactionRuntimeApi", "ContractsApi",
+    "DelegateInfoRuntimeApi", "NeuronInfoRuntimeApi", "SubnetInfoRuntimeApi", "StakeInfoRuntimeApi",
+    "SubnetRegistrationRuntimeApi", "SwapRuntimeApi", "ShieldApi",
+)
+"""Names of the runtime APIs whose ids (blake2_64 of the name) appear in spec 461's version; the list
+itself is served from the metadata's System.Version constant (three more ids there are unnamed here)."""
+
+
+def api_id(name: str) -> bytes:
+    """Runtime API id: blake2_64 of the API trait name."""
+    return blake2_64(name.encode())
+
 
 METADATA_VERSIONS = (14,)
 """Metadata versions this localnet can serve (V14 only; the shipped blob is V14)."""
