@@ -185,3 +185,25 @@ def test_sign_for_an_older_runtime_with_its_metadata(runtime343: Any, tmp_path: 
     out = json.loads(signed.read_text())
     signature = bytes.fromhex(out["signature"]["signature"][2:])
     assert sr25519.verify(signature, bytes_to_sign(bytes.fromhex(doc["payload"][2:])), sender.public_key)  # type: ignore[attr-defined]
+
+
+def test_failing_call_is_decoded_in_plain_words(
+    localnet_url: str, funder: Funder, chain: ChainService, tmp_path: Path, wallets_dir: Path
+) -> None:
+    """A transfer the chain refuses at dispatch (built with `tx build call`, which skips our own checks)."""
+    sender, dest = fresh_keypair(), fresh_keypair()
+    make_wallet("cold5", sender, wallets_dir)
+    funder.fund(sender.ss58_address, 1)  # type: ignore[attr-defined]
+    args = json.dumps({"dest": dest.ss58_address, "value": 5 * 10**9})  # type: ignore[attr-defined]
+    built = run("tx", "build", "call", "-w", "cold5", "--pallet", "Balances", "--function", "transfer_allow_death",
+                "--args", args, "--network", localnet_url)
+    assert built.code == 0, built.stderr
+    unsigned, signed = tmp_path / "u.json", tmp_path / "s.json"
+    unsigned.write_text(built.stdout)
+    assert run("tx", "sign", str(unsigned), "-w", "cold5", "--no-prompt", "-o", str(signed)).code == 0
+    result = run("tx", "submit", str(signed), "--network", localnet_url)
+    assert result.code == 1
+    assert "Failed in block #" in result.stderr and "Token.FundsUnavailable: Funds are unavailable." in result.stderr
+    assert "What to do: The account does not have that much free balance" in result.stderr
+    assert chain.balance(dest.ss58_address).free_rao == 0  # type: ignore[attr-defined]
+    assert 0 < 10**9 - chain.balance(sender.ss58_address).free_rao < 10**6  # type: ignore[attr-defined]  # only the fee
