@@ -7,7 +7,7 @@ the preview shows what will be charged; nothing is signed until `send`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -76,7 +76,38 @@ def send_prepared(runner: TxRunner, prepared: PreparedTx, signer: ExternalSigner
     """Sign with `signer` (must be the previewed signer) and follow to `wait_for`."""
     if signer.public_key != prepared.signer_key:
         raise WalletError("wrong_signer", "the unlocked key is not the signer of this transaction")
-    return runner.sign_and_submit(prepared.call, signer, on_status=on_status, wait_for=wait_for)
+    view = runner.sign_and_submit(prepared.call, signer, on_status=on_status, wait_for=wait_for)
+    return with_advice(view)
+
+
+#: What to do next for chain errors staking users meet; the chain's own docs say only what went wrong.
+ADVICE = {
+    "SlippageTooHigh": "the price moved past your limit before it executed; nothing but the fee was charged. "
+                       "Get a fresh quote, or raise the tolerance / allow a partial fill",
+    "PriceLimitExceeded": "the pool price was already past your limit when it executed; nothing but the fee was "
+                          "charged. Get a fresh quote, or raise the tolerance",
+    "NotEnoughBalanceToStake": "your free balance no longer covers the amount; stake less",
+    "NotEnoughStakeToWithdraw": "you hold less alpha than requested now; refresh the portfolio and unstake less",
+    "AmountTooLow": "the amount is below the chain's minimum stake; use a larger amount",
+    "StakingRateLimitExceeded": "one stake change per hotkey/subnet per block is allowed; wait a block and retry",
+    "HotKeyAlreadyRegisteredInSubNet": "this hotkey already has a uid on the subnet; nothing to do",
+    "TooManyRegistrationsThisBlock": "the subnet's registrations for this block are used up; retry next block",
+    "TooManyRegistrationsThisInterval": "the subnet's registrations for this interval are used up; retry later",
+    "NetworkTxRateLimitExceeded": "subnet creation is rate-limited; wait and retry",
+    "DelegateTxRateLimitExceeded": "take increases are rate-limited; wait and retry",
+    "NonAssociatedColdKey": "this hotkey belongs to another coldkey",
+    "SubnetNotExists": "that subnet does not exist (any more); check `subnets list`",
+    "HotKeyAccountNotExists": "the chain does not know this hotkey; check the address",
+}
+
+
+def with_advice(view: TxStatusView) -> TxStatusView:
+    """Add what to do next for known dispatch errors the chain-level hint does not cover."""
+    if view.error is None or view.hint:
+        return view
+    name = view.error.split(":", 1)[0].rsplit(".", 1)[-1]
+    advice = ADVICE.get(name)
+    return replace(view, hint=advice) if advice else view
 
 
 def decimal_text(value: Decimal, unit: str) -> str:
