@@ -349,9 +349,9 @@ class ChainClient:
         raw = self.read("state_getStorage", params)
         return runtime.decode_storage(pallet, name, None if raw is None else bytes.fromhex(raw[2:]))
 
-    def account(self, account_id: bytes) -> AccountBalance:
+    def account(self, account_id: bytes, at: bytes | None = None) -> AccountBalance:
         """Free/reserved/frozen balance and nonce of an account (zeros when it does not exist)."""
-        info = self.storage("System", "Account", account_id)
+        info = self.storage("System", "Account", account_id, at=at)
         data = info["data"]
         return AccountBalance(int(data["free"]), int(data["reserved"]), int(data.get("frozen", 0)),
                               int(info["nonce"]))

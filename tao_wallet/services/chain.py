@@ -126,7 +126,7 @@ class ChainService:
         key = decode_address(address)
         with chain_errors():
             best = self._client.best_block()
-            acc = self._client.account(key)
+            acc = self._client.account(key, at=best.hash)
         return AccountBalanceView(
             address=encode_address(key), free=rao_to_tao(acc.free), reserved=rao_to_tao(acc.reserved),
             frozen=rao_to_tao(acc.frozen), free_rao=acc.free, reserved_rao=acc.reserved,
