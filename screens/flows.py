@@ -6,6 +6,7 @@ worker), so the UI keeps drawing while argon2 runs.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from screens.confirm import ConfirmModal
@@ -31,7 +32,8 @@ async def create_flow(screen: WalletsScreen) -> None:
     )
     if request is None:
         return
-    mnemonic = screen.service.generate_mnemonic(request.words)
+    # generating is fast, but the first call imports the keystore: keep it off the UI thread
+    mnemonic = await asyncio.to_thread(screen.service.generate_mnemonic, request.words)
     while True:
         seen = await screen.app.push_screen_wait(MnemonicModal(mnemonic, title=f"Mnemonic of wallet {request.name!r}"))
         if not seen:

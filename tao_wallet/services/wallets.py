@@ -6,16 +6,22 @@ thread workers. keystore is imported lazily so ``tao-wallet wallet list`` starts
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tao_wallet.services.errors import WalletError, code_for_exception
+from tao_wallet.services.errors import WalletError
+from tao_wallet.services.keystore_bridge import (
+    address_from_public_key,
+    check_name,
+    crypto,
+    label,
+    translated_errors,
+)
 from tao_wallet.wallet_models import (
     HotkeySummary,
     NewKey,
@@ -26,64 +32,12 @@ from tao_wallet.wallet_models import (
 )
 
 if TYPE_CHECKING:
-    from keystore.keyfile import Encryption, Keyfile
-    from keystore.keypair import CryptoType, Keypair
+    from keystore.keyfile import Keyfile
+    from keystore.keypair import Keypair
     from keystore.passwords import PasswordStore
     from keystore.wallet import Wallet, WalletInfo
 
 log = logging.getLogger(__name__)
-
-_ENCRYPTION_LABELS = {
-    "NACL": "NaCl",
-    "ANSIBLE_VAULT": "Ansible Vault",
-    "FERNET_LEGACY": "legacy fernet",
-    "NONE": "none",
-}
-_FORBIDDEN_NAME_CHARS = set('/\\\0:*?"<>|')
-
-
-@contextlib.contextmanager
-def translated_errors() -> Iterator[None]:
-    """Turn keystore errors (and OS errors) into WalletError with the same specific message."""
-    from keystore.errors import KeystoreError
-
-    try:
-        yield
-    except WalletError:
-        raise
-    except KeystoreError as exc:
-        raise WalletError(code_for_exception(exc), str(exc)) from None
-    except PermissionError as exc:
-        raise WalletError("permission_denied", f"permission denied: {exc.filename}") from None
-    except OSError as exc:
-        raise WalletError("os_error", f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
-
-
-def _label(encryption: Encryption | None) -> str:
-    return "missing" if encryption is None else _ENCRYPTION_LABELS.get(encryption.name, encryption.name.lower())
-
-
-def _crypto(name: str) -> CryptoType:
-    from keystore.keypair import CryptoType
-
-    try:
-        return CryptoType[name.upper()]
-    except KeyError:
-        raise WalletError("invalid_crypto_type", f"unknown crypto type {name!r}: use sr25519 or ed25519") from None
-
-
-def check_name(name: str, what: str = "wallet") -> str:
-    """Reject names that are not a single safe path component (bittensor-wallet does not check).
-
-    Raises:
-        WalletError: code "invalid_name".
-    """
-    if not name or name in (".", "..") or name.startswith(".") or _FORBIDDEN_NAME_CHARS & set(name):
-        raise WalletError("invalid_name", f"invalid {what} name {name!r}: use letters, digits, '-' or '_'")
-    if name != name.strip():
-        raise WalletError("invalid_name", f"invalid {what} name {name!r}: no leading or trailing spaces")
-    return name
-
 
 @dataclass
 class _CachedKey:
@@ -131,15 +85,15 @@ class WalletService:
 
     def _summary(self, info: WalletInfo) -> WalletSummary:
         hotkeys = tuple(
-            HotkeySummary(name=h.name, address=h.address, encryption=_label(h.encryption)) for h in info.hotkeys
+            HotkeySummary(name=h.name, address=h.address, encryption=label(h.encryption)) for h in info.hotkeys
         )
-        crypto = info.coldkey_crypto_type
+        scheme = info.coldkey_crypto_type
         return WalletSummary(
             name=info.name,
             path=str(Path(info.path) / info.name),
             coldkey_address=info.coldkey_address,
-            coldkey_encryption=_label(info.coldkey_encryption),
-            crypto_type=crypto.name.lower() if crypto is not None else "sr25519",
+            coldkey_encryption=label(info.coldkey_encryption),
+            crypto_type=scheme.name.lower() if scheme is not None else "sr25519",
             hotkeys=hotkeys,
             unlocked=self.is_unlocked(info.name),
             problems=tuple(info.problems),
@@ -190,7 +144,7 @@ class WalletService:
         wallet = self._wallet(name)
         with translated_errors():
             keypair, mnemonic = wallet.create_coldkey(
-                password, words=words, crypto_type=_crypto(crypto_type), overwrite=overwrite
+                password, words=words, crypto_type=crypto(crypto_type), overwrite=overwrite
             )
         self.lock(name)
         return NewKey(name, None, keypair.ss58_address, crypto_type, mnemonic)
@@ -210,7 +164,7 @@ class WalletService:
         check_name(hotkey, "hotkey")
         with translated_errors():
             keypair, mnemonic = wallet.create_hotkey(
-                hotkey, password=password, words=words, crypto_type=_crypto(crypto_type), overwrite=overwrite
+                hotkey, password=password, words=words, crypto_type=crypto(crypto_type), overwrite=overwrite
             )
         return NewKey(name, hotkey, keypair.ss58_address, crypto_type, mnemonic)
 
@@ -222,13 +176,13 @@ class WalletService:
         phrase = " ".join(mnemonic.split())
         with translated_errors():
             validate_mnemonic(phrase)
-            return Keypair.from_mnemonic(phrase, _crypto(crypto_type))
+            return Keypair.from_mnemonic(phrase, crypto(crypto_type))
 
     def _keypair_from_seed(self, seed: str, crypto_type: str) -> Keypair:
         from keystore.keypair import Keypair
 
         with translated_errors():
-            return Keypair.from_seed(seed.strip(), _crypto(crypto_type))
+            return Keypair.from_seed(seed.strip(), crypto(crypto_type))
 
     def _write_coldkey(self, name: str, keypair: Keypair, password: str | None, overwrite: bool) -> WalletSummary:
         wallet = self._wallet(name)
@@ -439,8 +393,7 @@ class WalletService:
         keypair = self._signing_key(name, hotkey, password)
         with translated_errors():
             signature = keypair.sign(message)
-        crypto = keypair.crypto_type.name.lower()
-        return SignedMessage(keypair.ss58_address, crypto, message, "0x" + signature.hex())
+        return SignedMessage(keypair.ss58_address, keypair.crypto_type.name.lower(), message, "0x" + signature.hex())
 
     def verify(self, address: str, message: str, signature: str, *, crypto_type: str | None = None) -> VerifyResult:
         """Check a signature made by ``address`` (tries sr25519 then ed25519 unless told).
@@ -450,30 +403,14 @@ class WalletService:
         """
         from keystore.keypair import verify_signature
 
-        crypto = _crypto(crypto_type) if crypto_type else None
+        scheme = crypto(crypto_type) if crypto_type else None
         sig = signature.strip()
         with translated_errors():
             try:
-                valid = verify_signature(address.strip(), message, sig, crypto)
+                valid = verify_signature(address.strip(), message, sig, scheme)
             except ValueError as exc:
                 raise WalletError("invalid_signature", f"signature is not valid hex: {exc}") from None
         return VerifyResult(address.strip(), message, valid, crypto_type if valid else None)
 
 
-def address_from_public_key(public_key_hex: str) -> str:
-    """SS58 (format 42) address of a 32-byte public key given in hex (0x optional).
-
-    Raises:
-        WalletError: "invalid_public_key" if it is not 32 bytes of hex.
-    """
-    from keystore.ss58 import ss58_encode
-
-    text = public_key_hex.strip().removeprefix("0x")
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raise WalletError("invalid_public_key", "public key is not valid hex") from None
-    if len(raw) != 32:
-        raise WalletError("invalid_public_key", f"public key must be 32 bytes, got {len(raw)}")
-    with translated_errors():
-        return ss58_encode(raw)
+__all__ = ["WalletService", "address_from_public_key", "check_name", "translated_errors"]
