@@ -146,3 +146,27 @@ def test_rpc_rejections_get_hints() -> None:
     assert err.code == 1010 and "fee" in err.hint
     stale = rejection_from_rpc({"code": 1010, "message": "Invalid Transaction", "data": "Transaction is outdated"})
     assert "nonce" in stale.hint
+
+
+def test_future_signed_extensions(runtime461: Runtime) -> None:
+    """A new marker extension (no data) is accepted; a new one carrying data is refused by name."""
+    import copy
+
+    from node.client.extrinsic import UnsupportedExtensionError
+    from node.client.runtime import SignedExtensionInfo
+
+    call = runtime461.compose_call("System", "remark", {"remark": "0x01"})
+    base = signing_payload(runtime461, call, _ctx(runtime461))
+    marker_type = next(e for e in runtime461.signed_extensions if e.identifier == "DrandPriority")
+    with_marker = copy.copy(runtime461)
+    with_marker.signed_extensions = (
+        *runtime461.signed_extensions, SignedExtensionInfo("FutureMarker", marker_type.extra_type, marker_type.additional_type)
+    )
+    assert signing_payload(with_marker, call, _ctx(runtime461)) == base
+    nonce_type = next(e for e in runtime461.signed_extensions if e.identifier == "CheckNonce")
+    with_data = copy.copy(runtime461)
+    with_data.signed_extensions = (
+        *runtime461.signed_extensions, SignedExtensionInfo("FutureFee", nonce_type.extra_type, nonce_type.additional_type)
+    )
+    with pytest.raises(UnsupportedExtensionError, match="FutureFee"):
+        signing_payload(with_data, call, _ctx(runtime461))
