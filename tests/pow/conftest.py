@@ -80,6 +80,16 @@ class PowNet:
         assert view.success, view
 
 
+SCENARIO: dict[str, Any] = {
+    "seed": "tao-wallet-pow-tests", "tempo": 10, "simulate_weights": False,
+    "subnets": [
+        {"name": "Emitting A", "validators": 2, "miners": 2, "pool_tao": 2000, "pool_alpha": 40000, "validator_stake": 100},
+        {"name": "Emitting B", "validators": 2, "miners": 2, "pool_tao": 500, "pool_alpha": 50000, "validator_stake": 100},
+    ],
+}
+"""Two genesis subnets that emit from block 1 (subnets registered by extrinsic start emission-disabled)."""
+
+
 def netuid_key(netuid: int) -> bytes:
     return struct.pack("<H", netuid)
 
@@ -88,8 +98,9 @@ def netuid_key(netuid: int) -> bytes:
 def pownet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PowNet]:
     from node.localnet.rpc.embedded import start_localnet
     from node.localnet.rpc.server import ServerConfig
+    from node.localnet.subtensor.pallet import installer
 
-    handle = start_localnet(None, config=ServerConfig(port=0))
+    handle = start_localnet(None, config=ServerConfig(port=0), installers=[installer(SCENARIO)])
     chain = ChainService(handle.url)
     runner = TxRunner(chain, PendingStore(Path(tmp_path_factory.mktemp("pow-pending"))))
     net = PowNet(handle, handle.url, chain, runner)

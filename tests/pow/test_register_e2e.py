@@ -131,3 +131,31 @@ def test_check_reports_problems_before_solving(pownet: PowNet, subnet: int) -> N
     with pytest.raises(WalletError) as exc:
         service.register(subnet, signer_of(broke_hotkey), encode_address(coldkey.public_key))
     assert exc.value.code == "pow_not_possible"
+
+
+def test_cli_pow_register_json(pownet: PowNet, subnet: int) -> None:
+    import json
+    import os
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from tao_wallet.cli import cli
+    from tao_wallet.services.chain import decode_address
+    from tao_wallet.services.wallets import WalletService
+
+    wallets = WalletService(Path(os.environ["TAO_WALLET_PATH"]))
+    wallets.import_seed("miner", "0x" + os.urandom(32).hex(), None)
+    hotkey = wallets.create_hotkey("miner", "hk1", password=None)
+    env = {"TAO_WALLET_NO_EMBEDDED": "1"}
+    args = ["subnets", "pow-register", "--netuid", str(subnet), "--wallet-name", "miner", "--hotkey", "hk1",
+            "--network", pownet.url, "--processes", "2", "--json"]
+    broke = CliRunner().invoke(cli, args, env=env)
+    assert broke.exit_code != 0 and "pays the fee" in str(broke.exception or broke.output)
+    pownet.fund(decode_address(hotkey.address), 1)
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["hotkey"] == hotkey.address and doc["status"]["success"] is True
+    assert int(pownet.storage("Uids", netuid_key(subnet), decode_address(hotkey.address))) == doc["uid"]
+    assert "H/s" in result.stderr and "difficulty 2,000" in result.stderr
