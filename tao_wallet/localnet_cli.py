@@ -18,9 +18,28 @@ RAO_PER_TAO = 10**9
 DEFAULT_URL = "ws://127.0.0.1:9944"
 
 
-def default_db_path() -> Path:
-    """Where `tao-wallet localnet` keeps its chain unless --db or --tmp is given."""
-    return data_dir() / "localnet" / "chain.sqlite"
+def default_db_path(scenario_file: Path | None = None, empty: bool = False) -> Path:
+    """Where `tao-wallet localnet` keeps its chain unless --db or --tmp is given.
+
+    The demo network uses `chain.sqlite` (the app's embedded localnet uses the same file); a bare chain and
+    each scenario file get their own database, since a chain keeps the genesis it was built with.
+    """
+    base = data_dir() / "localnet"
+    if empty:
+        return base / "empty.sqlite"
+    if scenario_file is not None:
+        return base / f"scenario-{scenario_file.stem}.sqlite"
+    return base / "chain.sqlite"
+
+
+def load_scenario_option(path: Path) -> Any:
+    """Parse a --scenario file up front so a bad file is a usage error, not a server crash."""
+    from node.localnet.subtensor.scenario import load_scenario
+
+    try:
+        return load_scenario(path)
+    except (ValueError, TypeError, OSError) as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--scenario") from None
 
 
 def tao_to_rao(amount: str) -> int:
@@ -52,6 +71,10 @@ def tao_to_rao(amount: str) -> int:
               help="Finalized head trails the best head by N blocks.")
 @click.option("--max-message-size", type=click.IntRange(min=1024), default=15 * 1024 * 1024, show_default=True,
               help="Largest accepted JSON-RPC request in bytes.")
+@click.option("--empty", is_flag=True, help="A bare chain: root network only, no demo subnets.")
+@click.option("--scenario", "scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Genesis scenario file (TOML/JSON, like assets/localnet/demo.toml) "
+                                 "instead of the demo network.")
 @click.pass_context
 def localnet_group(
     ctx: click.Context,
@@ -63,29 +86,44 @@ def localnet_group(
     db: Path | None,
     finality_lag: int,
     max_message_size: int,
+    empty: bool,
+    scenario_file: Path | None,
 ) -> None:
-    """Run a local Substrate-compatible subtensor chain (JSON-RPC over WebSocket) until Ctrl-C."""
+    """Run a local Substrate-compatible subtensor chain (JSON-RPC over WebSocket) until Ctrl-C.
+
+    By default the chain is the living demo network: root plus four subnets whose simulated validators
+    set weights every tempo (20 blocks), so epochs, emissions and prices move.
+    """
     if ctx.invoked_subcommand is not None:
         return
+    if empty and scenario_file is not None:
+        raise click.UsageError("--empty and --scenario exclude each other")
     if tmp and db is not None:
         raise click.UsageError("--tmp and --db exclude each other")
     if manual and block_time is not None:
         raise click.UsageError("--manual and --block-time exclude each other")
-    from node.localnet.rpc.embedded import run_foreground
+    from node.localnet.rpc.embedded import DEMO, ScenarioSource, run_foreground
     from node.localnet.rpc.producer import SealMode
     from node.localnet.rpc.server import LocalnetServer, ServerConfig
 
     mode = SealMode.MANUAL if manual else SealMode.INTERVAL if block_time is not None else SealMode.INSTANT
     config = ServerConfig(host=host, port=port, mode=mode, block_time=block_time, max_message_size=max_message_size)
-    db_path = None if tmp else (db or default_db_path())
+    db_path = None if tmp else (db or default_db_path(scenario_file, empty))
+    scenario: ScenarioSource = None if empty else scenario_file or DEMO
+    if scenario_file is not None:
+        scenario = load_scenario_option(scenario_file)
+    label = "bare chain" if empty else f"scenario {scenario_file.name}" if scenario_file else "demo network"
+    is_new = db_path is None or not db_path.exists()
+    if is_new:
+        click.echo(f"building genesis ({label})...")
 
     def ready(server: LocalnetServer) -> None:
         where = "in memory (--tmp)" if db_path is None else str(db_path)
-        click.echo(f"localnet listening on {server.url} ({mode.value} sealing), chain: {where}")
+        click.echo(f"localnet listening on {server.url} ({mode.value} sealing, {label}), chain: {where}")
         click.echo("Press Ctrl-C to stop.")
 
     try:
-        run_foreground(db_path, config=config, finality_lag=finality_lag, on_ready=ready)
+        run_foreground(db_path, config=config, finality_lag=finality_lag, scenario=scenario, on_ready=ready)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo("localnet stopped")

@@ -15,14 +15,15 @@ from typing import Any
 from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 
+from node.assets import asset_path
 from node.localnet.hashing import twox128
 from node.localnet.scale_decode import FastDecoder, FastDecodeUnsupported
 from node.localnet.scale_encode import encode_value
 
-ASSETS_METADATA = Path(__file__).resolve().parents[2] / "assets" / "metadata"
-"""Where the spec-461 metadata blob ships (repo checkout layout)."""
-
 SPEC461_HEX = "subtensor-localnet-spec461.v14.hex"
+
+ASSETS_METADATA = asset_path("metadata", SPEC461_HEX).parent
+"""Where the spec-461 metadata blob ships (repo checkout or installed wheel, see node.assets)."""
 
 
 class MetadataError(LookupError):

@@ -20,7 +20,7 @@ from node.localnet.rpc.server import ServerConfig
 def localnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalnetHandle]:
     """A localnet with instant seal on a free port, chain database in a session temp dir."""
     db_path = tmp_path_factory.mktemp("localnet") / "chain.sqlite"
-    handle = start_localnet(db_path, config=ServerConfig(port=0))
+    handle = start_localnet(db_path, config=ServerConfig(port=0), scenario=None)  # bare: no demo subnets
     yield handle
     handle.stop()
 

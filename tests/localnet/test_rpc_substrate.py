@@ -245,7 +245,7 @@ def test_restart_continues_chain_and_state(tmp_path: Path, substrate: SubstrateI
     db = tmp_path / "chain.sqlite"
     dest = fresh_keypair().ss58_address
     key = substrate.create_storage_key("System", "Account", [dest]).to_hex()
-    handle = start_localnet(db, config=ServerConfig(port=0, mode=SealMode.MANUAL))
+    handle = start_localnet(db, config=ServerConfig(port=0, mode=SealMode.MANUAL), scenario=None)
     try:
         funded_in = raw_rpc(handle.url, "dev_fund", [dest, str(3 * TAO)])
         best = raw_rpc(handle.url, "dev_newBlock", [{"count": 4}])
@@ -255,7 +255,7 @@ def test_restart_continues_chain_and_state(tmp_path: Path, substrate: SubstrateI
     finally:
         handle.stop()
     assert account is not None
-    handle = start_localnet(db, config=ServerConfig(port=0, mode=SealMode.MANUAL))
+    handle = start_localnet(db, config=ServerConfig(port=0, mode=SealMode.MANUAL), scenario=None)
     try:
         assert raw_rpc(handle.url, "chain_getBlockHash", []) == best
         assert raw_rpc(handle.url, "chain_getBlockHash", [[0, number]]) == [genesis, best]

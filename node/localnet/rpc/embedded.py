@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +21,26 @@ logger = logging.getLogger(__name__)
 #: A runtime installer (node.localnet.chain.Installer): adds pallets / runtime APIs to the runtime.
 Installer = Callable[[Any], None]
 
+#: The embedded demo network (`assets/localnet/demo.toml`): the default scenario of a new localnet.
+DEMO = "demo"
 
-def default_installers() -> list[Installer]:
-    """The runtime's extra pallets: SubtensorModule and Swap (part 2 of the localnet)."""
-    from node.localnet.subtensor.pallet import install
+#: A genesis scenario: DEMO, a TOML/JSON file path, a dict or a node.localnet.subtensor.scenario.Scenario;
+#: None = a bare chain (root network only, no subnets).
+ScenarioSource = str | Path | dict[str, Any] | Any | None
 
-    return [install]
+
+def default_installers(scenario: ScenarioSource = DEMO) -> list[Installer]:
+    """The runtime's extra pallets: SubtensorModule, Swap, AdminUtils, with `scenario` built at genesis.
+
+    The scenario's validators are simulated (noisy weights every tempo) on every start, so pass the same
+    scenario whenever a persistent chain is reopened.
+    """
+    from node.localnet.subtensor.pallet import install, installer
+    from node.localnet.subtensor.scenario import DEMO_SCENARIO
+
+    if scenario is None:
+        return [install]
+    return [installer(DEMO_SCENARIO if isinstance(scenario, str) and scenario == DEMO else scenario)]
 
 
 def chain_factory(
@@ -34,11 +49,13 @@ def chain_factory(
     finality_lag: int = 0,
     keep_blocks: int | None = None,
     installers: Sequence[Installer] | None = None,
+    scenario: ScenarioSource = DEMO,
 ) -> Callable[[], ChainLike]:
     """A factory for the real chain (None db_path = throwaway); it runs on the server's chain thread.
 
     Args:
-        installers: runtime installers; None = `default_installers()` (with subtensor), [] = base runtime.
+        installers: runtime installers; None = `default_installers(scenario)`, [] = base FRAME runtime.
+        scenario: genesis scenario when `installers` is None (default: the demo network; None = bare).
     """
 
     def build() -> ChainLike:
@@ -46,8 +63,10 @@ def chain_factory(
 
         if db_path is not None:
             db_path.parent.mkdir(parents=True, exist_ok=True)
-        chosen = default_installers() if installers is None else list(installers)
+        chosen = default_installers(scenario) if installers is None else list(installers)
+        started = time.perf_counter()
         chain: ChainLike = Chain(db_path, finality_lag=finality_lag, keep_blocks=keep_blocks, installers=chosen)
+        logger.info("localnet chain opened in %.2f s (%s)", time.perf_counter() - started, db_path or "in memory")
         return chain
 
     return build
@@ -87,6 +106,7 @@ def start_localnet(
     finality_lag: int = 0,
     keep_blocks: int | None = None,
     installers: Sequence[Installer] | None = None,
+    scenario: ScenarioSource = DEMO,
     factory: Callable[[], ChainLike] | None = None,
     startup_timeout: float = 60.0,
 ) -> LocalnetHandle:
@@ -97,7 +117,9 @@ def start_localnet(
         config: host/port/sealing; ServerConfig(port=0) picks a free port.
         finality_lag: finalized head trails the best head by this many blocks.
         keep_blocks: state pruning window (None keeps all history).
-        installers: runtime installers (None = with subtensor, see `default_installers`).
+        installers: runtime installers (None = with subtensor and `scenario`, see `default_installers`).
+        scenario: genesis scenario when `installers` is None: DEMO (default, the living demo network:
+            root + 4 subnets with simulated validators), a scenario file/dict, or None for a bare chain.
         factory: build a different chain (tests); overrides db_path/finality_lag/keep_blocks.
         startup_timeout: seconds to wait for the chain to open and the socket to listen.
 
@@ -105,7 +127,7 @@ def start_localnet(
         Exception: whatever prevented startup (e.g. the port is taken), re-raised here.
     """
     build = factory or chain_factory(
-        db_path, finality_lag=finality_lag, keep_blocks=keep_blocks, installers=installers
+        db_path, finality_lag=finality_lag, keep_blocks=keep_blocks, installers=installers, scenario=scenario
     )
     server = LocalnetServer(build, config)
     ready = threading.Event()
@@ -145,12 +167,13 @@ def run_foreground(
     *,
     config: ServerConfig,
     finality_lag: int = 0,
+    scenario: ScenarioSource = DEMO,
     on_ready: Callable[[LocalnetServer], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM (Ctrl-C), then shut down cleanly (chain closed, SQLite flushed)."""
 
     async def main() -> None:
-        server = LocalnetServer(chain_factory(db_path, finality_lag=finality_lag), config)
+        server = LocalnetServer(chain_factory(db_path, finality_lag=finality_lag, scenario=scenario), config)
         await server.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

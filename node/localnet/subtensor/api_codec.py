@@ -14,10 +14,11 @@ from typing import Any
 
 import bt_decode
 
+from node.assets import asset_path
 from node.localnet.hashing import decode_compact
 from node.localnet.scale_encode import encode_value
 
-V15_PATH = Path(__file__).resolve().parents[3] / "assets" / "localnet" / "subtensor-localnet-spec461.v15.hex"
+V15_PATH = asset_path("localnet", "subtensor-localnet-spec461.v15.hex")
 
 
 @dataclass(frozen=True)

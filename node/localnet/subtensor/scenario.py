@@ -24,6 +24,7 @@ from typing import Any
 
 import sr25519
 
+from node.assets import asset_path
 from node.localnet.hashing import blake2_256
 from node.localnet.subtensor import subnets as sn
 from node.localnet.subtensor.context import Ctx
@@ -31,7 +32,7 @@ from node.localnet.subtensor.fastcodec import fget, fset
 from node.localnet.subtensor.ledger import S, subnet_account
 
 TAO = 10**9
-DEMO_SCENARIO = Path(__file__).resolve().parents[3] / "assets" / "localnet" / "demo.toml"
+DEMO_SCENARIO = asset_path("localnet", "demo.toml")
 """The embedded demo network (root + 4 subnets) shipped with the app."""
 
 
