@@ -104,6 +104,11 @@ class StakingService:
         self.quotes.require_subnet(netuid)
         hk = self.require_hotkey(hotkey)
         tao = int(value.scaleb(9))
+        with chain_errors():
+            free = self.chain.client.account(ck).free
+        if tao > free:
+            raise WalletError("insufficient_balance", f"{format_tao(value)} is more than the free balance "
+                              f"{format_tao(rao_to_tao(free))}")
         quote, limit = self.quotes.quote(netuid, "stake", tao, tolerance_pct, allow_partial)
         if limit is None:
             call = compose(self.chain, S, "add_stake", {"hotkey": account_arg(hk), "netuid": netuid,
