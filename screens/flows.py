@@ -9,13 +9,17 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from screens.change_password import ChangePasswordModal
 from screens.confirm import ConfirmModal
 from screens.create_wallet import CreateWalletModal
 from screens.import_wallet import ImportRequest, ImportWalletModal
-from screens.mnemonic import MnemonicConfirmModal, MnemonicModal
+from screens.mnemonic import MnemonicModal
+from screens.mnemonic_confirm import MnemonicConfirmModal
 from screens.new_hotkey import NewHotkeyModal
-from screens.password import ChangePasswordModal, UnlockModal
-from screens.sign import SignatureModal, SignModal, VerifyModal
+from screens.sign import SignModal
+from screens.signature import SignatureModal
+from screens.unlock import UnlockModal
+from screens.verify import VerifyModal
 from tao_wallet.models import NewKey, SignedMessage, UnlockResult, VerifyResult, WalletSummary
 
 if TYPE_CHECKING:

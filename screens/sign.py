@@ -1,4 +1,4 @@
-"""SignModal, SignatureModal and VerifyModal: message signing and checking."""
+"""SignModal: which key signs which message."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select
 
-from tao_wallet.models import SignedMessage
-from tao_wallet.paths import ASSETS
+from screens.form import FormModal
 
 COLDKEY = "__coldkey__"
 
@@ -24,41 +22,7 @@ class SignRequest:
     password: str | None = field(repr=False)
 
 
-@dataclass(frozen=True)
-class VerifyRequest:
-    """A signature to check."""
-
-    address: str
-    message: str
-    signature: str
-
-
-class _Form(ModalScreen[object]):
-    CSS_PATH = str(ASSETS / "modals.tcss")
-    BINDINGS = [("escape", "cancel", "Cancel")]
-
-    def _submit(self) -> None:
-        raise NotImplementedError
-
-    def on_mount(self) -> None:
-        self.query(Input).first().focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class SignModal(_Form):
+class SignModal(FormModal):
     """Message, signing key (coldkey or a hotkey) and, if needed, its password."""
 
     def __init__(
@@ -96,62 +60,3 @@ class SignModal(_Form):
             return
         password = self.query_one("#password", Input).value or None
         self.dismiss(SignRequest(message, None if key == COLDKEY else str(key), password))
-
-
-class SignatureModal(ModalScreen[None]):
-    """Shows a signature, with a button that copies it."""
-
-    CSS_PATH = str(ASSETS / "modals.tcss")
-    BINDINGS = [("escape", "close", "Close")]
-
-    def __init__(self, signed: SignedMessage) -> None:
-        super().__init__()
-        self.signed = signed
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Signature", classes="dialog-title")
-            yield Static(f"Signer: {self.signed.address} ({self.signed.crypto_type})", markup=False)
-            yield Static(f"Message: {self.signed.message}", markup=False)
-            yield Static(self.signed.signature, id="signature", markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button("Copy signature", id="copy", variant="primary")
-                yield Button("Close", id="close")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "copy":
-            self.app.copy_to_clipboard(self.signed.signature)
-            self.notify("Signature copied to the clipboard")
-        else:
-            self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class VerifyModal(_Form):
-    """Address (pre-filled with the selection), message and signature."""
-
-    def __init__(self, address: str = "") -> None:
-        super().__init__()
-        self._address = address
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Verify a signature", classes="dialog-title")
-            yield Input(value=self._address, placeholder="signer's SS58 address", id="address")
-            yield Input(placeholder="message", id="message")
-            yield Input(placeholder="signature (0x + 128 hex characters)", id="signature")
-            yield Label("", id="problem", classes="problem")
-            with Horizontal(classes="buttons"):
-                yield Button("Verify", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    def _submit(self) -> None:
-        values = {k: self.query_one(f"#{k}", Input).value.strip() for k in ("address", "message", "signature")}
-        missing = [k for k, v in values.items() if not v]
-        if missing:
-            self.query_one("#problem", Label).update(f"Enter the {missing[0]}.")
-            return
-        self.dismiss(VerifyRequest(values["address"], self.query_one("#message", Input).value, values["signature"]))

@@ -15,6 +15,22 @@ from tao_wallet.services.wallets import WalletService
 from tests.app.prepared import Prepared, build, copy_to
 
 
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app must work with no network: any connection beyond this machine fails the test."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+            raise AssertionError(f"the app tried to reach the network: {address!r}")
+        real_connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
 @pytest.fixture(scope="session")
 def prepared_master(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     return build(tmp_path_factory.mktemp("prepared") / "wallets")

@@ -9,12 +9,16 @@ import pytest
 from bittensor_wallet import Keypair as BtKeypair
 from textual.widgets import Checkbox, Input, Select
 
+from screens.change_password import ChangePasswordModal
 from screens.create_wallet import CreateWalletModal
 from screens.error import ErrorModal
 from screens.import_wallet import ImportWalletModal
-from screens.mnemonic import MnemonicConfirmModal, MnemonicModal
-from screens.password import ChangePasswordModal, UnlockModal
-from screens.sign import SignatureModal, SignModal, VerifyModal
+from screens.mnemonic import MnemonicModal
+from screens.mnemonic_confirm import MnemonicConfirmModal
+from screens.sign import SignModal
+from screens.signature import SignatureModal
+from screens.unlock import UnlockModal
+from screens.verify import VerifyModal
 from screens.wallets import WalletsScreen
 from tao_wallet.app import TaoWalletApp
 from tao_wallet.services.wallets import WalletService

@@ -9,7 +9,7 @@ from screens.actions import WALLET_ACTIONS
 from screens.commands import WalletCommands
 from screens.help import HelpScreen
 from screens.mnemonic import MnemonicModal
-from screens.sign import VerifyModal
+from screens.verify import VerifyModal
 from screens.wallet_tree import WalletTree
 from screens.wallets import WalletsScreen
 from tao_wallet.app import TaoWalletApp
