@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from node.light.headers import VerifiedHeader
 from node.light.reader import VerifiedReader
-from node.light.snapshot import EpochSnapshot
-from node.light.storage import S, StorageSchema, account_hex, u16
+from node.light.snapshot import Csr, EpochSnapshot
+from node.light.storage import S, StorageSchema, account_hex, decode_u16_pairs, u16
 
 U64_MAX = (1 << 64) - 1
 ONE32 = 1 << 32
@@ -21,6 +23,17 @@ HYPER_ITEMS = {
 OUTPUT_ITEMS = {"active": "Active", "emission": "Emission", "consensus": "Consensus",
                 "incentive": "Incentive", "dividends": "Dividends", "validator_trust": "ValidatorTrust",
                 "stake_weight": "StakeWeight", "validator_permit": "ValidatorPermit"}
+
+
+def _csr(rows: list[Any], n: int | None) -> Csr:
+    """Rows (arrays of (uid, value) or decoded lists) as CSR lists; entries with uid >= n dropped."""
+    arrays = [np.asarray(r, dtype=np.int64).reshape(-1, 2) for r in rows]
+    if n is not None:
+        arrays = [a[a[:, 0] < n] for a in arrays]
+    indptr = np.zeros(len(arrays) + 1, np.int64)
+    np.cumsum([a.shape[0] for a in arrays], out=indptr[1:])
+    flat = np.concatenate(arrays) if arrays else np.zeros((0, 2), np.int64)
+    return {"indptr": indptr.tolist(), "indices": flat[:, 0].tolist(), "values": flat[:, 1].tolist()}
 
 
 def _mul32(a: int, b: int) -> int:
@@ -42,6 +55,7 @@ class EpochWatcher:
         self.reader = reader
         self.enabled = schema.has(S, "LastMechansimStepBlock")
         self._networks = 8
+        self._pairs = {n for n in ("Weights", "Bonds") if self.enabled and schema.is_u16_pairs(S, n)}
 
     def _get(self, values: dict[bytes, bytes | None], name: str, *keys: bytes) -> Any:
         return self.schema.decode(S, name, values[self.schema.key(S, name, *keys)])
@@ -51,7 +65,12 @@ class EpochWatcher:
         """Verified, decoded values of SubtensorModule ``(item, key parts)`` at ``header``."""
         keys = [self.schema.key(S, name, *k) for name, k in items]
         values = self.reader.read(header, keys)
-        return {it: self.schema.decode(S, it[0], values[key]) for it, key in zip(items, keys, strict=True)}
+        return {it: self._decode(it[0], values[key]) for it, key in zip(items, keys, strict=True)}
+
+    def _decode(self, name: str, raw: bytes | None) -> Any:
+        if name in self._pairs:
+            return decode_u16_pairs(raw)  # weights/bonds rows: an (n, 2) array
+        return self.schema.decode(S, name, raw)
 
     def epochs_in(self, header: VerifiedHeader) -> list[int]:
         """Netuids (excluding root) whose epoch ran in this block."""
@@ -113,7 +132,7 @@ class EpochWatcher:
         for key, name in OUTPUT_ITEMS.items():
             vals = list(o[(name, (nu,))])[:n]
             outputs[key] = [bool(x) if isinstance(x, bool) else int(x) for x in vals]
-        outputs["bonds"] = [[(int(x), int(y)) for x, y in o[("Bonds", (nu, u16(uid)))]] for uid in range(n)]
+        outputs["bonds"] = _csr([o[("Bonds", (nu, u16(uid)))] for uid in range(n)], None)
         lu = [int(x) for x in a[("LastUpdate", (nu,))]][:n]
         permits = [bool(x) for x in a[("ValidatorPermit", (nu,))]][:n]
         context = {
@@ -127,10 +146,8 @@ class EpochWatcher:
             block_at_registration=[int(b[("BlockAtRegistration", (nu, u16(uid)))]) for uid in range(n)],
             stake=stake, alpha_stake=alpha, root_stake=root,
             validator_permit=permits + [False] * (n - len(permits)),
-            weights=[[(int(x), int(y)) for x, y in b[("Weights", (nu, u16(uid)))] if int(x) < n]
-                     for uid in range(n)],
-            bonds=[[(int(x), int(y)) for x, y in b[("Bonds", (nu, u16(uid)))] if int(x) < n]
-                   for uid in range(n)],
+            weights=_csr([b[("Weights", (nu, u16(uid)))] for uid in range(n)], n),
+            bonds=_csr([b[("Bonds", (nu, u16(uid)))] for uid in range(n)], n),
             hyper=hyper, owner_uid=owner_uid,
             last_mechanism_step_block=int(a[("LastMechansimStepBlock", (nu,))]),
             rao_emission=rao, outputs=outputs, context=context,

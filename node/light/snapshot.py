@@ -16,6 +16,28 @@ import numpy as np
 from node.consensus import EpochInput, EpochOutput, Hyperparameters, SparseRows
 
 Rows = list[list[tuple[int, int]]]
+Csr = dict[str, list[int]]
+"""Row-compressed u16 rows as plain lists: ``{"indptr", "indices", "values"}`` (compact, and decoding
+it creates no per-entry Python objects)."""
+
+
+def rows_to_csr(rows: Rows) -> Csr:
+    """``[[(uid, value), ...], ...]`` -> CSR lists."""
+    indptr = [0]
+    indices: list[int] = []
+    values: list[int] = []
+    for r in rows:
+        for a, b in r:
+            indices.append(a)
+            values.append(b)
+        indptr.append(len(indices))
+    return {"indptr": indptr, "indices": indices, "values": values}
+
+
+def csr_rows(csr: Csr) -> SparseRows:
+    """CSR lists -> node.consensus SparseRows."""
+    return SparseRows(np.asarray(csr["indptr"], dtype=np.int64), np.asarray(csr["indices"], dtype=np.int64),
+                      np.asarray(csr["values"], dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -31,15 +53,15 @@ class EpochSnapshot:
     alpha_stake: list[int]
     root_stake: list[int]
     validator_permit: list[bool]
-    weights: Rows
-    bonds: Rows
+    weights: Csr
+    bonds: Csr
     hyper: dict[str, Any]
     owner_uid: int | None
     last_mechanism_step_block: int
     rao_emission: int
     outputs: dict[str, Any] = field(default_factory=dict)
     """Chain-stored outputs: active, emission, consensus, incentive, dividends, validator_trust,
-    stake_weight, validator_permit (lists by uid) and bonds (rows)."""
+    stake_weight, validator_permit (lists by uid) and bonds (CSR)."""
     context: dict[str, Any] = field(default_factory=dict)
     """Extra chain values of the epoch (prices, pending emission parts, takes) for earnings."""
 
@@ -55,10 +77,7 @@ class EpochSnapshot:
     @staticmethod
     def from_blob(blob: bytes) -> EpochSnapshot:
         """Inverse of ``to_blob``."""
-        d = json.loads(zlib.decompress(blob))
-        d["weights"] = [[(int(a), int(b)) for a, b in r] for r in d["weights"]]
-        d["bonds"] = [[(int(a), int(b)) for a, b in r] for r in d["bonds"]]
-        return EpochSnapshot(**d)
+        return EpochSnapshot(**json.loads(zlib.decompress(blob)))
 
     def epoch_input(self) -> EpochInput:
         """The node.consensus input of this epoch."""
@@ -69,8 +88,8 @@ class EpochSnapshot:
             block_at_registration=np.array(self.block_at_registration, dtype=np.uint64),
             stake=np.array(self.stake, dtype=np.uint64),
             validator_permit=np.array(self.validator_permit, dtype=bool),
-            weights=SparseRows.from_rows(self.weights) if n else SparseRows.empty(0),
-            bonds=SparseRows.from_rows(self.bonds) if n else SparseRows.empty(0),
+            weights=csr_rows(self.weights) if n else SparseRows.empty(0),
+            bonds=csr_rows(self.bonds) if n else SparseRows.empty(0),
             hyper=Hyperparameters(**self.hyper),
             owner_uid=self.owner_uid,
             last_mechanism_step_block=self.last_mechanism_step_block,
@@ -105,10 +124,11 @@ def audit(snap: EpochSnapshot, out: EpochOutput) -> AuditResult:
         for uid in range(n):
             if chain[uid] != local[uid]:
                 bad.append((name, uid, json.dumps(chain[uid]), json.dumps(local[uid])))
-    chain_bonds = snap.outputs.get("bonds", [[] for _ in range(n)])
+    cb = csr_rows(snap.outputs["bonds"]) if n else SparseRows.empty(0)
     for uid in range(n):
-        local_row = out.bonds.row(uid)
-        chain_row = [tuple(e) for e in chain_bonds[uid]]
-        if chain_row != local_row:
-            bad.append(("bonds", uid, json.dumps(chain_row), json.dumps(local_row)))
+        a, b = int(cb.indptr[uid]), int(cb.indptr[uid + 1])
+        c, d = int(out.bonds.indptr[uid]), int(out.bonds.indptr[uid + 1])
+        if not (np.array_equal(cb.indices[a:b], out.bonds.indices[c:d])
+                and np.array_equal(cb.values[a:b], out.bonds.values[c:d])):
+            bad.append(("bonds", uid, json.dumps(cb.row(uid)), json.dumps(out.bonds.row(uid))))
     return AuditResult(snap.netuid, snap.block, n, len(VECTOR_FIELDS) + 1, bad)

@@ -12,6 +12,9 @@ import struct
 import threading
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from node.client.runtime import hash_storage_key
 from node.localnet.metadata import RuntimeMetadata, StorageEntry
 
@@ -59,6 +62,16 @@ class StorageSchema:
             raise ValueError(f"{pallet}.{name} takes {len(e.hashers)} key(s), got {len(keys)}")
         return e.prefix + b"".join(hash_storage_key(h, k) for h, k in zip(e.hashers, keys, strict=True))
 
+    def is_u16_pairs(self, pallet: str, name: str) -> bool:
+        """Whether the item's value type is ``Vec<(u16, u16)>`` (weights and bonds rows)."""
+        types = self.metadata.types
+        seq = types[self.entry(pallet, name).value_type]["def"].get("sequence")
+        if not seq:
+            return False
+        tup = types[seq["type"]]["def"].get("tuple")
+        return bool(tup) and len(tup) == 2 and all(
+            types[t]["def"].get("primitive") == "u16" for t in tup)
+
     def decode(self, pallet: str, name: str, raw: bytes | None) -> Any:
         """Decode a value; an absent value decodes as the metadata default (None if optional)."""
         e = self.entry(pallet, name)
@@ -81,3 +94,26 @@ def schema_for(metadata: bytes) -> StorageSchema:
         if found is None:
             found = _CACHE[digest] = StorageSchema(metadata)
         return found
+
+
+def decode_u16_pairs(raw: bytes | None) -> npt.NDArray[np.uint16]:
+    """SCALE ``Vec<(u16, u16)>`` as an (n, 2) array, without per-entry Python objects.
+
+    Raises:
+        ValueError: the bytes are not such a vector.
+    """
+    if raw is None:
+        return np.zeros((0, 2), np.uint16)
+    mode = raw[0] & 3
+    if mode == 0:
+        n, off = raw[0] >> 2, 1
+    elif mode == 1:
+        n, off = int.from_bytes(raw[:2], "little") >> 2, 2
+    elif mode == 2:
+        n, off = int.from_bytes(raw[:4], "little") >> 2, 4
+    else:
+        size = (raw[0] >> 2) + 4
+        n, off = int.from_bytes(raw[1 : 1 + size], "little"), 1 + size
+    if len(raw) != off + 4 * n:
+        raise ValueError("not a SCALE Vec<(u16, u16)>")
+    return np.frombuffer(raw, dtype="<u2", offset=off).reshape(n, 2)
