@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from node.consensus.arith import arith_for
+from node.consensus.arith import Arith, arith_for
+from node.consensus.dense import Layout, layout
 from node.consensus.epoch import epoch_batch
 from node.consensus.types import EpochInput, EpochOutput, Mode, SparseRows
 
 
 def run_epoch(inp: EpochInput, mode: Mode = "exact") -> EpochOutput:
     """Run one subnet epoch as the chain does; ``mode="exact"`` is bit-identical to the chain."""
-    return epoch_batch(arith_for(mode), [inp])[0]
+    lay = layout(inp)
+    return epoch_batch(arith_for(mode), [inp], None if lay is None else [lay])[0]
 
 
 GROUP_ENTRIES = 1 << 19
@@ -21,24 +23,39 @@ GROUP_ENTRIES = 1 << 19
 def run_batch(inputs: Sequence[EpochInput], mode: Mode = "exact", group_entries: int = GROUP_ENTRIES) -> list[EpochOutput]:
     """Run one epoch for many subnets, vectorised across subnets (outputs in input order).
 
-    Subnets are packed into groups of about ``group_entries`` weight + bond entries; each group
-    is one vectorised pass (amortising numpy's per-call overhead) and the cap bounds the peak
-    memory of huge batches.
+    Subnets that fill a dense block (node/consensus/dense.py) run together with the others of
+    the same block shape and bond model, stacked into one 3-D array; the rest are packed
+    block-diagonally into flat arrays. Each pass takes about ``group_entries`` weight + bond
+    entries at most, which amortises numpy's per-call overhead and bounds the peak memory.
+    Each subnet's results do not depend on which others share its pass.
     """
     ar = arith_for(mode)
-    outs: list[EpochOutput] = []
-    group: list[EpochInput] = []
-    size = 0
-    for inp in inputs:
-        entries = inp.weights.nnz + inp.bonds.nnz + inp.n
-        if group and size + entries > group_entries:
-            outs.extend(epoch_batch(ar, group))
-            group, size = [], 0
-        group.append(inp)
-        size += entries
-    if group:
-        outs.extend(epoch_batch(ar, group))
-    return outs
+    outs: list[EpochOutput | None] = [None] * len(inputs)
+    kinds: dict[object, list[tuple[int, Layout | None]]] = {}
+    for idx, inp in enumerate(inputs):
+        lay = layout(inp)
+        key: object = None if lay is None else (lay.shape, inp.hyper.yuma3_enabled)
+        kinds.setdefault(key, []).append((idx, lay))
+    for key, members in kinds.items():
+        group: list[tuple[int, Layout | None]] = []
+        size = 0
+        for idx, lay in members:
+            entries = inputs[idx].weights.nnz + inputs[idx].bonds.nnz + inputs[idx].n
+            if group and size + entries > group_entries:
+                _run_group(ar, inputs, group, key is not None, outs)
+                group, size = [], 0
+            group.append((idx, lay))
+            size += entries
+        if group:
+            _run_group(ar, inputs, group, key is not None, outs)
+    return [o for o in outs if o is not None]
+
+
+def _run_group(ar: Arith, inputs: Sequence[EpochInput], group: list[tuple[int, Layout | None]], dense: bool,
+               outs: list[EpochOutput | None]) -> None:
+    layouts = [lay for _, lay in group if lay is not None] if dense else None
+    for (idx, _), out in zip(group, epoch_batch(ar, [inputs[i] for i, _ in group], layouts), strict=True):
+        outs[idx] = out
 
 
 def next_input(inp: EpochInput, out: EpochOutput, block_step: int | None = None,

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from node.consensus.arith import Arith
 from node.consensus.bonds import Entries, normalize_by_subnet, original_yuma, yuma3
+from node.consensus.dense import Block, Layout, dense_matrix
 from node.consensus.median import consensus as weighted_median
 from node.consensus.segments import row_sum, scatter_sum
 from node.consensus.types import U64_MAX, EpochInput, EpochOutput, SparseRows
@@ -49,8 +50,12 @@ def _topk_nonzero(stake: Vec, k: IntVec, seg: IntVec, offsets: IntVec, sizes: In
     return out
 
 
-def epoch_batch(ar: Arith, inputs: Sequence[EpochInput]) -> list[EpochOutput]:
-    """Run one epoch for each input subnet, all in one vectorised pass."""
+def epoch_batch(ar: Arith, inputs: Sequence[EpochInput], layouts: Sequence[Layout] | None = None) -> list[EpochOutput]:
+    """Run one epoch for each input subnet, all in one vectorised pass.
+
+    With ``layouts`` (one per input, all of the same shape; see driver.py) the matrix steps run
+    on dense (subnet, row, column) blocks (node/consensus/dense.py).
+    """
     live = [i for i in inputs if i.n > 0]
     if len(live) < len(inputs):
         done = iter(epoch_batch(ar, live)) if live else iter(())
@@ -96,49 +101,30 @@ def epoch_batch(ar: Arith, inputs: Sequence[EpochInput]) -> list[EpochOutput]:
     sums = row_sum(w.rows, w.vals, n)[w.rows]
     w.vals = np.where(sums > 0, ar.div(w.vals, sums), w.vals)
 
-    # §4 consensus, clipping, trust, incentive
-    kappa = np.asarray([ar.u16_ratio(i.hyper.kappa) for i in inputs], dtype=ar.dtype)
-    use_stake = normalize_by_subnet(ar, active_stake, seg, n_sub)
-    stake_total = scatter_sum(seg, use_stake, n_sub)
-    cons = weighted_median(ar, use_stake, stake_total, stake_total - kappa, seg, w.rows, w.cols, w.vals)
-    c_at = cons[w.cols]
-    clip_keep = ~((c_at < w.vals) & (c_at <= 0))
-    clipped = Entries(w.rows[clip_keep], w.cols[clip_keep], np.minimum(w.vals, c_at)[clip_keep])
-    trust = row_sum(clipped.rows, clipped.vals, n)
-    ranks = scatter_sum(clipped.cols, ar.mul(active_stake[clipped.rows], clipped.vals), n)
-    incentive = normalize_by_subnet(ar, ranks, seg, n_sub)
-
-    # §4.5 weights for bonds
-    wb = _weights_for_bonds(ar, inputs, seg, n, w, clipped, c_at, clip_keep)
-
-    # §5 bonds
+    # §5 stored bonds, without the columns of uids registered since the last tempo
     lms = _per_subnet(inputs, lambda i: i.last_mechanism_step_block, np.int64)
     tempo = _per_subnet(inputs, lambda i: i.hyper.tempo, np.int64)
     cur_i = _per_subnet(inputs, lambda i: i.current_block, np.int64)
     last_tempo = np.where(lms == 0, np.maximum(cur_i - tempo, 0), lms + 1).astype(np.uint64)
     b = _entries([i.bonds for i in inputs], offsets)
     b = b.select(~(last_tempo[seg[b.rows]] <= registered[b.cols]))
-    alpha = np.asarray([ar.bma_alpha(i.hyper.bonds_moving_average) for i in inputs], dtype=ar.dtype)[seg]
-    y3 = _per_subnet(inputs, lambda i: i.hyper.yuma3_enabled, bool)[seg]
-    dividends = np.zeros(n, dtype=ar.dtype)
-    parts: list[Entries] = []
-    if (~y3).any():
-        res = original_yuma(ar, wb.select(~y3[wb.rows]), b.select(~y3[b.rows]), active_stake, incentive,
-                            alpha, seg, n_sub)
-        dividends = np.where(y3, dividends, res.dividends)
-        parts.append(res.stored)
-    if y3.any():
-        liquid_on = _per_subnet(inputs, lambda i: i.hyper.liquid_alpha_enabled, bool)
-        any_c = scatter_sum(seg, (cons != 0).astype(np.int64), n_sub) > 0
-        liquid = (liquid_on & any_c)[seg]
-        lo = np.asarray([ar.u16_ratio(i.hyper.alpha_low) for i in inputs], dtype=ar.dtype)[seg]
-        hi = np.asarray([ar.u16_ratio(i.hyper.alpha_high) for i in inputs], dtype=ar.dtype)[seg]
-        steep = np.asarray([ar.scalar_div(ar.from_int(i.hyper.alpha_sigmoid_steepness), ar.from_int(-100))
-                            for i in inputs], dtype=ar.dtype)[seg]
-        res = yuma3(ar, wb.select(y3[wb.rows]), b.select(y3[b.rows]), cons, active_stake, incentive, alpha,
-                    liquid, lo, hi, steep, seg, n_sub)
-        dividends = np.where(y3, res.dividends, dividends)
-        parts.append(res.stored)
+
+    # §4-§5 consensus, clipping, trust, incentive, bonds, dividends
+    kappa = np.asarray([ar.u16_ratio(i.hyper.kappa) for i in inputs], dtype=ar.dtype)
+    use_stake = normalize_by_subnet(ar, active_stake, seg, n_sub)
+    stake_total = scatter_sum(seg, use_stake, n_sub)
+    bp = np.asarray([ar.u16_ratio(i.hyper.bonds_penalty) for i in inputs], dtype=ar.dtype)
+    alpha_s = np.asarray([ar.bma_alpha(i.hyper.bonds_moving_average) for i in inputs], dtype=ar.dtype)
+    if layouts is not None:
+        res = dense_matrix(ar, Block.stack(layouts, offsets), n, w, b, active_stake, use_stake, stake_total - kappa, bp, alpha_s,
+                           inputs[0].hyper.yuma3_enabled,
+                           lambda ranks: normalize_by_subnet(ar, ranks, seg, n_sub))
+        cons, trust, incentive = res.consensus, res.trust, res.incentive
+        dividends = normalize_by_subnet(ar, res.dividends_raw, seg, n_sub)
+        parts = [res.stored]
+    else:
+        cons, trust, incentive, dividends, parts = _sparse_matrix(
+            ar, inputs, seg, n, n_sub, w, b, active_stake, use_stake, stake_total, kappa, bp, alpha_s)
 
     # §6 emission
     combined = incentive + dividends
@@ -170,12 +156,51 @@ def epoch_batch(ar: Arith, inputs: Sequence[EpochInput]) -> list[EpochOutput]:
     return _split(cols, stored, offsets)
 
 
+
+def _sparse_matrix(
+    ar: Arith, inputs: Sequence[EpochInput], seg: IntVec, n: int, n_sub: int, w: Entries, b: Entries,
+    active_stake: Vec, use_stake: Vec, stake_total: Vec, kappa: Vec, bp: Vec, alpha_s: Vec,
+) -> tuple[Vec, Vec, Vec, Vec, list[Entries]]:
+    """§4-§5 on flat entries: consensus, trust, incentive, dividends and the bond entries to store."""
+    cons = weighted_median(ar, use_stake, stake_total, stake_total - kappa, seg, w.rows, w.cols, w.vals)
+    c_at = cons[w.cols]
+    clip_keep = ~((c_at < w.vals) & (c_at <= 0))
+    clipped = Entries(w.rows[clip_keep], w.cols[clip_keep], np.minimum(w.vals, c_at)[clip_keep])
+    trust = row_sum(clipped.rows, clipped.vals, n)
+    ranks = scatter_sum(clipped.cols, ar.mul(active_stake[clipped.rows], clipped.vals), n)
+    incentive = normalize_by_subnet(ar, ranks, seg, n_sub)
+
+    # §4.5 weights for bonds
+    wb = _weights_for_bonds(ar, bp, seg, w, clipped, c_at, clip_keep)
+
+    # §5 bonds
+    alpha = alpha_s[seg]
+    y3 = _per_subnet(inputs, lambda i: i.hyper.yuma3_enabled, bool)[seg]
+    dividends = np.zeros(n, dtype=ar.dtype)
+    parts: list[Entries] = []
+    if (~y3).any():
+        res = original_yuma(ar, wb.select(~y3[wb.rows]), b.select(~y3[b.rows]), active_stake, incentive,
+                            alpha, seg, n_sub)
+        dividends = np.where(y3, dividends, res.dividends)
+        parts.append(res.stored)
+    if y3.any():
+        liquid_on = _per_subnet(inputs, lambda i: i.hyper.liquid_alpha_enabled, bool)
+        any_c = scatter_sum(seg, (cons != 0).astype(np.int64), n_sub) > 0
+        liquid = (liquid_on & any_c)[seg]
+        lo = np.asarray([ar.u16_ratio(i.hyper.alpha_low) for i in inputs], dtype=ar.dtype)[seg]
+        hi = np.asarray([ar.u16_ratio(i.hyper.alpha_high) for i in inputs], dtype=ar.dtype)[seg]
+        steep = np.asarray([ar.scalar_div(ar.from_int(i.hyper.alpha_sigmoid_steepness), ar.from_int(-100))
+                            for i in inputs], dtype=ar.dtype)[seg]
+        res = yuma3(ar, wb.select(y3[wb.rows]), b.select(y3[b.rows]), cons, active_stake, incentive, alpha,
+                    liquid, lo, hi, steep, seg, n_sub)
+        dividends = np.where(y3, res.dividends, dividends)
+        parts.append(res.stored)
+    return cons, trust, incentive, dividends, parts
+
 def _weights_for_bonds(
-    ar: Arith, inputs: Sequence[EpochInput], seg: IntVec, n: int, w: Entries, clipped: Entries,
-    c_at: Vec, clip_keep: npt.NDArray[np.bool_],
+    ar: Arith, bp: Vec, seg: IntVec, w: Entries, clipped: Entries, c_at: Vec, clip_keep: npt.NDArray[np.bool_],
 ) -> Entries:
     """``interpolate_sparse(W, W_clipped, bonds_penalty)`` per subnet."""
-    bp = np.asarray([ar.u16_ratio(i.hyper.bonds_penalty) for i in inputs], dtype=ar.dtype)
     if np.all(bp == ar.one):
         return clipped
     if np.all(bp == 0):

@@ -1,0 +1,222 @@
+"""The epoch's matrix steps on dense (subnet, row, column) blocks, for subnets that fill them.
+
+A subnet qualifies when the rows holding weights or bonds (its validators) times the columns
+they point at (the uids they rate) is not much more than its number of entries -- the common
+case, and the benchmark shapes. Rows and columns without any entry never produce anything but
+zeros, so they are left out of the block. Every subnet of one call has the same block shape
+(``driver.py`` groups them), so there is no padding at all: each cell is computed with exactly
+the same operations as the sparse path (node/consensus/bonds.py) computes the entry, and an
+absent entry is a 0 cell, which every step maps to 0 again (``0*x = 0``, ``safe_div(0, x) = 0``,
+sums ignore it, the EMA keeps only entries > 0). Integer sums are exact in any order, so exact
+mode is bit-identical to the sparse path (tests/consensus/test_dense.py checks it); fast mode
+only differs by float summation order.
+
+Not handled here (``driver.py`` sends them to the sparse path): Yuma3 with liquid alpha (its
+per-entry alpha depends on whether an entry is present and on the stored row order) and a
+bonds_moving_average above 10^6 (a negative EMA alpha, outside the products' proven range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from node.consensus.arith import Arith
+from node.consensus.bonds import Entries
+from node.consensus.types import EpochInput
+
+Vec = npt.NDArray[Any]
+IntVec = npt.NDArray[np.int64]
+
+
+CELLS_PER_ENTRY = 3
+"""A subnet goes dense when its block has at most this many cells per stored entry (or is small)."""
+SMALL_BLOCK = 4096
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One subnet's block: its local row uids and column uids."""
+
+    rows: IntVec
+    cols: IntVec
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return int(self.rows.shape[0]), int(self.cols.shape[0])
+
+
+def layout(inp: EpochInput) -> Layout | None:
+    """The block a subnet would use, or None if it should take the sparse path.
+
+    Rows: every uid with stored weights or bonds, or with a validator permit (a voter without
+    weights still counts in the median's stake); columns: every uid an entry points at.
+    """
+    h = inp.hyper
+    if inp.n == 0 or (h.yuma3_enabled and h.liquid_alpha_enabled) or h.bonds_moving_average > 1_000_000:
+        return None
+    w, b = inp.weights, inp.bonds
+    row_used = (w.indptr[1:] > w.indptr[:-1]) | (b.indptr[1:] > b.indptr[:-1]) | inp.validator_permit
+    if inp.owner_uid is not None:
+        row_used[inp.owner_uid] = True
+    col_used = np.zeros(inp.n, bool)
+    col_used[w.indices] = True
+    col_used[b.indices] = True
+    rows, cols = np.flatnonzero(row_used), np.flatnonzero(col_used)
+    cells = rows.shape[0] * cols.shape[0]
+    if cells > SMALL_BLOCK and cells > CELLS_PER_ENTRY * (w.nnz + b.nnz):
+        return None
+    return Layout(rows, cols)
+
+
+@dataclass
+class Block:
+    """Which global uids make up the rows and columns of every subnet's block."""
+
+    row_uids: IntVec
+    """(S, R): the uids with weight or bond entries, ascending within each subnet."""
+    col_uids: IntVec
+    """(S, K): the uids some entry points at, ascending within each subnet."""
+
+    @classmethod
+    def stack(cls, layouts: Sequence[Layout], offsets: IntVec) -> Block:
+        """The global block of subnets with equal layout shapes."""
+        rows = np.stack([lay.rows for lay in layouts]) + offsets[:-1, None]
+        cols = np.stack([lay.cols for lay in layouts]) + offsets[:-1, None]
+        return cls(rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False))
+
+    def scatter(self, e: Entries, n: int, dtype: Any) -> Vec:
+        """The entries as a dense (S, R, K) array (absent cells 0)."""
+        s, r, k = self.row_uids.shape[0], self.row_uids.shape[1], self.col_uids.shape[1]
+        row_slot = np.zeros(n, np.int64)
+        row_slot[self.row_uids.ravel()] = np.arange(s * r, dtype=np.int64)  # subnet * R + row
+        col_slot = np.zeros(n, np.int64)
+        col_slot[self.col_uids.ravel()] = np.tile(np.arange(k, dtype=np.int64), s)
+        out = np.zeros(s * r * k, dtype=dtype)
+        out[row_slot[e.rows] * k + col_slot[e.cols]] = e.vals
+        return out.reshape(s, r, k)
+
+
+@dataclass
+class MatrixResult:
+    """Per-uid results of the matrix steps and the bond entries to store."""
+
+    consensus: Vec
+    trust: Vec
+    incentive: Vec
+    dividends_raw: Vec
+    stored: Entries
+
+
+def _col_normalize(ar: Arith, m: Vec) -> Vec:
+    """``inplace_col_normalize_sparse`` on a block: columns summing to 0 are left as they are."""
+    sums = m.sum(axis=1, keepdims=True)
+    return np.where(sums != 0, ar.div(m, np.broadcast_to(sums, m.shape)), m)
+
+
+def median_block(scores: Vec, stake: Vec, minority: Vec) -> Vec:
+    """Stake-weighted median of every column (see node/consensus/median.py for the rule).
+
+    Args:
+        scores: (S, K, V) scores, voters last; rows that do not vote must hold 0 with stake 0.
+        stake: (S, V) voting stake (0 for non-voters).
+        minority: (S,) ``stake_total - kappa``.
+
+    Returns:
+        (S, K) the smallest score whose cumulative stake exceeds the minority, else the largest.
+    """
+    s, k, v = scores.shape
+    if v == 0:
+        return np.zeros((s, k), dtype=scores.dtype)
+    order = np.argsort(scores, axis=2)
+    sorted_vals = np.take_along_axis(scores, order, axis=2)
+    sorted_stake = stake[np.arange(s)[:, None, None], order]
+    cum = np.cumsum(sorted_stake, axis=2)
+    # Zero-stake voters never move a crossing and are never picked.
+    cross = (cum > minority[:, None, None]) & (sorted_stake > 0)
+    pick = np.where(cross.any(axis=2), np.argmax(cross, axis=2), v - 1)
+    out: Vec = np.take_along_axis(sorted_vals, pick[:, :, None], axis=2)[:, :, 0]
+    return out
+
+
+def dense_matrix(
+    ar: Arith, block: Block, n: int, w: Entries, b: Entries, active_stake: Vec, use_stake: Vec,
+    minority: Vec, bonds_penalty: Vec, alpha: Vec, yuma3: bool,
+    incentive_of: Any,
+) -> MatrixResult:
+    """Consensus, clipping, trust, ranks, weights for bonds, bond EMA and dividends on blocks.
+
+    Args:
+        ar: arithmetic back-end.
+        block: the rows and columns of each subnet.
+        n: number of uids in the batch.
+        w: masked, row-normalised weight entries (global uids).
+        b: stored bond entries (u16) after the registration mask.
+        active_stake, use_stake: per uid.
+        minority, bonds_penalty, alpha: per subnet.
+        yuma3: whether these subnets use the Yuma3 bond model (without liquid alpha).
+        incentive_of: ``ranks -> incentive`` (per-subnet normalisation, flat per uid).
+    """
+    rows, cols = block.row_uids, block.col_uids
+    wd = block.scatter(w, n, ar.dtype)
+    stake_r = active_stake[rows][:, :, None]
+
+    # §4 consensus: voters are the rows with stake; others are zeroed for the median.
+    use_r = use_stake[rows]
+    voting = np.where((use_r > 0)[:, :, None], wd, 0)
+    cons_k = median_block(np.ascontiguousarray(voting.transpose(0, 2, 1)), use_r, minority)
+    c = cons_k[:, None, :]
+    # min(W, C) drops exactly the entries the chain drops (C = 0 < W) by making them 0.
+    clipped = np.minimum(wd, c)
+    trust_r = clipped.sum(axis=2)
+    ranks_k = ar.mul(stake_r, clipped).sum(axis=1)
+
+    consensus = np.zeros(n, dtype=ar.dtype)
+    consensus[cols] = cons_k
+    trust = np.zeros(n, dtype=ar.dtype)
+    trust[rows] = trust_r
+    ranks = np.zeros(n, dtype=ar.dtype)
+    ranks[cols] = ranks_k
+    incentive = incentive_of(ranks)
+    inc_k = incentive[cols][:, None, :]
+
+    # §4.5 weights for bonds: interpolate(W, clipped, penalty) per subnet.
+    bp = bonds_penalty[:, None, None]
+    if np.all(bonds_penalty == ar.one):
+        wb = clipped
+    elif np.all(bonds_penalty == 0):
+        wb = wd
+    else:
+        interp = wd + ar.mul_signed(np.broadcast_to(bp, wd.shape), clipped - wd)
+        wb = np.where(bp == 0, wd, np.where(bp == ar.one, clipped, np.maximum(interp, 0)))
+
+    # §5 bonds: EMA of the delta (or of W) with the stored bonds over the union of entries.
+    bd = ar.from_u16(block.scatter(b, n, np.int64))
+    a = alpha[:, None, None]
+    if yuma3:
+        old = ar.div(bd, np.full(bd.shape, ar.from_u16(np.asarray(65535, np.int64)), dtype=ar.dtype))
+        new = wb
+    else:
+        old = _col_normalize(ar, bd)
+        new = _col_normalize(ar, ar.mul(wb, np.broadcast_to(stake_r, wb.shape)))
+    ema = ar.mul(np.broadcast_to(a, new.shape), new) + ar.mul(np.broadcast_to(ar.one - a, old.shape), old)
+    keep = ema > 0
+    ema = np.where(keep, ema, 0)
+    norm = _col_normalize(ar, ema)
+    per_row = ar.mul(norm, np.broadcast_to(inc_k, norm.shape)).sum(axis=2)
+    div_raw = np.zeros(n, dtype=ar.dtype)
+    if yuma3:
+        div_raw[rows] = ar.mul(per_row, active_stake[rows])
+        to_store = ema
+    else:
+        div_raw[rows] = per_row
+        col_max = norm.max(axis=1, keepdims=True) if norm.shape[1] else np.zeros_like(norm)
+        to_store = np.where(col_max != 0, ar.div(norm, np.broadcast_to(col_max, norm.shape)), norm)
+    si, ri, ki = np.nonzero(keep)
+    stored = Entries(rows[si, ri], cols[si, ki], ar.to_u16(to_store[si, ri, ki]))
+    return MatrixResult(consensus, trust, incentive, div_raw, stored)
