@@ -91,6 +91,7 @@ class ChainClient:
         max_rounds: how many passes over all endpoints `connect()` makes before giving up.
         backoff: first pause between passes (doubles each pass, capped at `backoff_max`).
         sleep: injectable for tests that must not wait.
+        runtime_recheck: seconds between checks of the runtime version (upgrade detection).
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class ChainClient:
         backoff: float = 0.5,
         backoff_max: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
+        runtime_recheck: float = 6.0,
     ) -> None:
         if not urls:
             raise ValueError("at least one endpoint URL is required")
@@ -114,6 +116,9 @@ class ChainClient:
         self._lock = threading.RLock()
         self._substrate: SubstrateInterface | None = None
         self._runtime: Runtime | None = None
+        self._runtime_checked = 0.0
+        self._shared_with: SubstrateInterface | None = None
+        self.runtime_recheck = runtime_recheck
         self.url: str | None = None
         self.latency_ms: float | None = None
         self._genesis: bytes | None = None
@@ -315,8 +320,16 @@ class ChainClient:
         return result
 
     def runtime(self) -> Runtime:
-        """The head's runtime, decoded once per spec version and shared with substrate-interface."""
+        """The head's runtime, decoded once per spec version and shared with substrate-interface.
+
+        The spec version is re-checked at most every `runtime_recheck` seconds (one RPC round trip each),
+        so a runtime upgrade is noticed within a block or two.
+        """
         with self._lock:
+            now = time.monotonic()
+            if (self._runtime is not None and self._substrate is not None
+                    and self._shared_with is self._substrate and now - self._runtime_checked < self.runtime_recheck):
+                return self._runtime
             version = self.runtime_version()
             spec = int(version["specVersion"])
             key = (self.genesis_hash, spec)
@@ -328,6 +341,8 @@ class ChainClient:
                     _RUNTIME_CACHE[key] = runtime
             self._runtime = runtime
             self._share_runtime(runtime, version)
+            self._runtime_checked = now
+            self._shared_with = self._substrate
             return runtime
 
     def _share_runtime(self, runtime: Runtime, version: dict[str, Any]) -> None:
