@@ -90,10 +90,17 @@ def _sender_address(wallets: Any, name: str) -> str:
     return str(summary.coldkey_address)
 
 
+def _ensure_can_sign(wallets: Any, name: str) -> None:
+    if wallets.get(name).watch_only:
+        raise WalletError("public_key_only", f"wallet {name!r} is watch-only: it cannot sign. Build the "
+                          "transaction with `tao-wallet tx build` and sign it where the coldkey is.")
+
+
 def _signer(wallets: Any, name: str, password_file: Path | None, no_prompt: bool) -> Any:
     from tao_wallet.cli_passwords import existing_password
     from tao_wallet.services.tx import wallet_signer
 
+    _ensure_can_sign(wallets, name)
     password = existing_password(wallets, name, None, password_file, no_prompt=no_prompt)
     return wallet_signer(wallets, name, password)
 
@@ -199,6 +206,8 @@ def transfer_command(wallet_path: Path | None, wallet_name: str, dest: str, amou
     config = _config(wallet_path, network)
     wallets = _wallets(config.wallet_path)
     sender = _sender_address(wallets, wallet_name)
+    if not dry_run:
+        _ensure_can_sign(wallets, wallet_name)
     service = TransferService(_chain(config.network))
     click.get_current_context().call_on_close(service.runner.close)
     prepared = service.prepare(sender, dest, amount, mode)

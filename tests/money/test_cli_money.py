@@ -136,3 +136,16 @@ def test_encrypted_wallet_with_password_file(
     result = run(*args, "--password-file", str(right))
     assert result.code == 0, result.stderr
     assert result.json()["phase"] in ("in_block", "finalized") and chain.balance(dest).free_rao == 10**9
+
+
+def test_watch_only_wallet_can_preview_but_not_sign(wallets_dir: Path, funder: Funder, localnet_url: str) -> None:
+    from keystore.wallet import Wallet
+
+    kp = fresh_keypair()
+    Wallet("watch", wallets_dir).regen_coldkeypub(kp.ss58_address)  # type: ignore[attr-defined]
+    funder.fund(kp.ss58_address, 2)  # type: ignore[attr-defined]
+    dest = fresh_keypair().ss58_address  # type: ignore[attr-defined]
+    base = ["transfer", "-w", "watch", "--dest", dest, "--amount", "1", "--no-prompt", "--json", "--network", localnet_url]
+    assert run(*base, "--dry-run").code == 0
+    result = run(*base)
+    assert result.code == 1 and result.error()["code"] == "public_key_only" and "tx build" in result.error()["message"]
