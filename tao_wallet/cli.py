@@ -13,9 +13,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tao_wallet.cli_keys import register_key_commands
-from tao_wallet.cli_wallet import wallet_group
-
 if TYPE_CHECKING:
     from keystore.passwords import PasswordStore
     from tao_wallet.config import AppConfig
@@ -25,12 +22,25 @@ EXIT_USAGE = 2
 
 
 class LazyRoot(click.Group):
-    """Root group that imports the chain and localnet commands only when something other than
-    ``wallet`` is asked for, so ``tao-wallet wallet list`` stays a fast start."""
+    """Root group that imports command modules only when they are asked for: ``tao-wallet wallet list``
+    loads only the wallet commands, and ``tao-wallet`` (the TUI) none. Register new root commands in
+    ``_load_all``."""
 
     _everything_loaded = False
+    _wallet_loaded = False
+
+    def _load_wallet(self) -> None:
+        if self._wallet_loaded:
+            return
+        self._wallet_loaded = True
+        from tao_wallet.cli_keys import register_key_commands
+        from tao_wallet.cli_wallet import wallet_group
+
+        register_key_commands(wallet_group)
+        self.add_command(wallet_group)
 
     def _load_all(self) -> None:
+        self._load_wallet()
         if self._everything_loaded:
             return
         self._everything_loaded = True
@@ -50,7 +60,9 @@ class LazyRoot(click.Group):
         register_pow_commands(self)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name != "wallet":
+        if cmd_name == "wallet":
+            self._load_wallet()
+        else:
             self._load_all()
         return super().get_command(ctx, cmd_name)
 
@@ -113,8 +125,7 @@ def password_store(enabled: bool) -> PasswordStore | None:
     return PasswordStore()
 
 
-register_key_commands(wallet_group)
-cli.add_command(wallet_group)  # localnet and chain commands: see LazyRoot
+# Subcommands are registered on demand: see LazyRoot.
 
 
 def _wants_json(argv: list[str]) -> bool:
