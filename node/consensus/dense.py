@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from node.consensus.arith import Arith
 from node.consensus.bonds import Entries
-from node.consensus.types import EpochInput
+from node.consensus.types import EpochInput, SparseRows
 
 Vec = npt.NDArray[Any]
 IntVec = npt.NDArray[np.int64]
@@ -90,16 +90,43 @@ class Block:
         cols = np.stack([lay.cols for lay in layouts]) + offsets[:-1, None]
         return cls(rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False))
 
-    def scatter(self, e: Entries, n: int, dtype: Any) -> Vec:
-        """The entries as a dense (S, R, K) array (absent cells 0)."""
+    def scatter(self, mats: Sequence[SparseRows], offsets: IntVec, n: int) -> IntVec:
+        """The stored u16 rows of every subnet as one dense (S, R, K) int64 array (absent cells 0)."""
         s, r, k = self.row_uids.shape[0], self.row_uids.shape[1], self.col_uids.shape[1]
-        row_slot = np.zeros(n, np.int64)
-        row_slot[self.row_uids.ravel()] = np.arange(s * r, dtype=np.int64)  # subnet * R + row
+        row_base = np.zeros(n, np.int64)
+        row_base[self.row_uids.ravel()] = np.arange(s * r, dtype=np.int64) * k  # (subnet*R + row)*K
         col_slot = np.zeros(n, np.int64)
         col_slot[self.col_uids.ravel()] = np.tile(np.arange(k, dtype=np.int64), s)
-        out = np.zeros(s * r * k, dtype=dtype)
-        out[row_slot[e.rows] * k + col_slot[e.cols]] = e.vals
+        counts = np.concatenate([np.diff(m.indptr) for m in mats])
+        nnz = np.asarray([m.nnz for m in mats], np.int64)
+        cols = np.concatenate([m.indices for m in mats]) + np.repeat(offsets[:-1], nnz)
+        out = np.zeros(s * r * k, np.int64)
+        out[np.repeat(row_base, counts) + col_slot[cols]] = np.concatenate([m.values for m in mats])
         return out.reshape(s, r, k)
+
+
+def weight_block(
+    ar: Arith, block: Block, weights: Vec, old_permit: Vec, owner: Vec, last_update: Vec, registered: Vec,
+    commits: Vec | None,
+) -> Vec:
+    """§3 on a block: the chain's weight masks, then row normalisation (rows summing to 0 kept)."""
+    rows, cols = block.row_uids, block.col_uids
+    r3, c3 = rows[:, :, None], cols[:, None, :]
+    keep = (old_permit[rows][:, :, None] & ((r3 != c3) | owner[rows][:, :, None])
+            & ~(last_update[rows][:, :, None] <= registered[cols][:, None, :]))
+    if commits is not None:
+        keep &= ~(commits[rows][:, :, None] < registered[cols][:, None, :])
+    wd = np.where(keep, ar.from_u16(weights), 0).astype(ar.dtype, copy=False)
+    sums = wd.sum(axis=2, keepdims=True)
+    out: Vec = np.where(sums > 0, ar.div(wd, np.broadcast_to(sums, wd.shape)), wd)
+    return out
+
+
+def bond_block(ar: Arith, block: Block, bonds: Vec, registered: Vec, last_tempo: Vec) -> Vec:
+    """§5 stored bonds on a block, columns of uids registered since the last tempo dropped."""
+    fresh = last_tempo[:, None, None] <= registered[block.col_uids][:, None, :]
+    out: Vec = np.where(fresh, 0, bonds)
+    return out
 
 
 @dataclass
@@ -145,7 +172,7 @@ def median_block(scores: Vec, stake: Vec, minority: Vec) -> Vec:
 
 
 def dense_matrix(
-    ar: Arith, block: Block, n: int, w: Entries, b: Entries, active_stake: Vec, use_stake: Vec,
+    ar: Arith, block: Block, n: int, wd: Vec, bonds: Vec, active_stake: Vec, use_stake: Vec,
     minority: Vec, bonds_penalty: Vec, alpha: Vec, yuma3: bool,
     incentive_of: Any,
 ) -> MatrixResult:
@@ -155,15 +182,14 @@ def dense_matrix(
         ar: arithmetic back-end.
         block: the rows and columns of each subnet.
         n: number of uids in the batch.
-        w: masked, row-normalised weight entries (global uids).
-        b: stored bond entries (u16) after the registration mask.
+        wd: (S, R, K) masked, row-normalised weights (``weight_block``).
+        bonds: (S, R, K) stored u16 bonds after the registration mask (``bond_block``).
         active_stake, use_stake: per uid.
         minority, bonds_penalty, alpha: per subnet.
         yuma3: whether these subnets use the Yuma3 bond model (without liquid alpha).
         incentive_of: ``ranks -> incentive`` (per-subnet normalisation, flat per uid).
     """
     rows, cols = block.row_uids, block.col_uids
-    wd = block.scatter(w, n, ar.dtype)
     stake_r = active_stake[rows][:, :, None]
 
     # §4 consensus: voters are the rows with stake; others are zeroed for the median.
@@ -196,7 +222,7 @@ def dense_matrix(
         wb = np.where(bp == 0, wd, np.where(bp == ar.one, clipped, np.maximum(interp, 0)))
 
     # §5 bonds: EMA of the delta (or of W) with the stored bonds over the union of entries.
-    bd = ar.from_u16(block.scatter(b, n, np.int64))
+    bd = ar.from_u16(bonds)
     a = alpha[:, None, None]
     if yuma3:
         old = ar.div(bd, np.full(bd.shape, ar.from_u16(np.asarray(65535, np.int64)), dtype=ar.dtype))
@@ -217,6 +243,16 @@ def dense_matrix(
         div_raw[rows] = per_row
         col_max = norm.max(axis=1, keepdims=True) if norm.shape[1] else np.zeros_like(norm)
         to_store = np.where(col_max != 0, ar.div(norm, np.broadcast_to(col_max, norm.shape)), norm)
-    si, ri, ki = np.nonzero(keep)
-    stored = Entries(rows[si, ri], cols[si, ki], ar.to_u16(to_store[si, ri, ki]))
-    return MatrixResult(consensus, trust, incentive, div_raw, stored)
+    return MatrixResult(consensus, trust, incentive, div_raw, _stored(ar, block, keep, to_store))
+
+
+def _stored(ar: Arith, block: Block, keep: Vec, values: Vec) -> Entries:
+    """The kept cells as entries sorted by (row uid, column uid), values as u16."""
+    rows, cols = block.row_uids, block.col_uids
+    k = keep.shape[2]
+    flat_rows = np.repeat(rows.ravel(), k)
+    flat_cols = np.broadcast_to(cols[:, None, :], keep.shape).ravel()
+    if keep.all():  # the steady state: every cell of a dense subnet holds a bond
+        return Entries(flat_rows, flat_cols, ar.to_u16(values.ravel()))
+    idx = np.flatnonzero(keep)
+    return Entries(flat_rows[idx], flat_cols[idx], ar.to_u16(values.ravel()[idx]))

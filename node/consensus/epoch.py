@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from node.consensus.arith import Arith
 from node.consensus.bonds import Entries, normalize_by_subnet, original_yuma, yuma3
-from node.consensus.dense import Block, Layout, dense_matrix
+from node.consensus.dense import Block, Layout, bond_block, dense_matrix, weight_block
 from node.consensus.median import consensus as weighted_median
 from node.consensus.segments import row_sum, scatter_sum
 from node.consensus.types import U64_MAX, EpochInput, EpochOutput, SparseRows
@@ -89,40 +89,46 @@ def epoch_batch(ar: Arith, inputs: Sequence[EpochInput], layouts: Sequence[Layou
     new_permit = _topk_nonzero(stake, k, seg, offsets, sizes) | owner
     active_stake = normalize_by_subnet(ar, np.where(active & old_permit, stake, 0).astype(ar.dtype), seg, n_sub)
 
-    # §3 weights: masks, then row normalisation
-    w = _entries([i.weights for i in inputs], offsets)
-    keep = old_permit[w.rows] & ((w.rows != w.cols) | owner[w.rows]) & ~(last_update[w.rows] <= registered[w.cols])
+    commits = None
     if any(i.commit_blocks is not None for i in inputs):
         commits = np.concatenate([np.full(i.n, U64_MAX, np.uint64) if i.commit_blocks is None
                                   else i.commit_blocks for i in inputs])
-        keep &= ~(commits[w.rows] < registered[w.cols])
-    w = w.select(keep)
-    w.vals = ar.from_u16(w.vals)
-    sums = row_sum(w.rows, w.vals, n)[w.rows]
-    w.vals = np.where(sums > 0, ar.div(w.vals, sums), w.vals)
-
-    # §5 stored bonds, without the columns of uids registered since the last tempo
     lms = _per_subnet(inputs, lambda i: i.last_mechanism_step_block, np.int64)
     tempo = _per_subnet(inputs, lambda i: i.hyper.tempo, np.int64)
     cur_i = _per_subnet(inputs, lambda i: i.current_block, np.int64)
     last_tempo = np.where(lms == 0, np.maximum(cur_i - tempo, 0), lms + 1).astype(np.uint64)
-    b = _entries([i.bonds for i in inputs], offsets)
-    b = b.select(~(last_tempo[seg[b.rows]] <= registered[b.cols]))
-
-    # §4-§5 consensus, clipping, trust, incentive, bonds, dividends
     kappa = np.asarray([ar.u16_ratio(i.hyper.kappa) for i in inputs], dtype=ar.dtype)
     use_stake = normalize_by_subnet(ar, active_stake, seg, n_sub)
     stake_total = scatter_sum(seg, use_stake, n_sub)
     bp = np.asarray([ar.u16_ratio(i.hyper.bonds_penalty) for i in inputs], dtype=ar.dtype)
     alpha_s = np.asarray([ar.bma_alpha(i.hyper.bonds_moving_average) for i in inputs], dtype=ar.dtype)
-    if layouts is not None:
-        res = dense_matrix(ar, Block.stack(layouts, offsets), n, w, b, active_stake, use_stake, stake_total - kappa, bp, alpha_s,
+
+    if layouts is not None:  # §3-§5 on dense blocks
+        block = Block.stack(layouts, offsets)
+        wd = weight_block(ar, block, block.scatter([i.weights for i in inputs], offsets, n), old_permit, owner,
+                          last_update, registered, commits)
+        bd = bond_block(ar, block, block.scatter([i.bonds for i in inputs], offsets, n), registered, last_tempo)
+        res = dense_matrix(ar, block, n, wd, bd, active_stake, use_stake, stake_total - kappa, bp, alpha_s,
                            inputs[0].hyper.yuma3_enabled,
                            lambda ranks: normalize_by_subnet(ar, ranks, seg, n_sub))
         cons, trust, incentive = res.consensus, res.trust, res.incentive
         dividends = normalize_by_subnet(ar, res.dividends_raw, seg, n_sub)
         parts = [res.stored]
     else:
+        # §3 weights: masks, then row normalisation
+        w = _entries([i.weights for i in inputs], offsets)
+        keep = (old_permit[w.rows] & ((w.rows != w.cols) | owner[w.rows])
+                & ~(last_update[w.rows] <= registered[w.cols]))
+        if commits is not None:
+            keep &= ~(commits[w.rows] < registered[w.cols])
+        w = w.select(keep)
+        w.vals = ar.from_u16(w.vals)
+        sums = row_sum(w.rows, w.vals, n)[w.rows]
+        w.vals = np.where(sums > 0, ar.div(w.vals, sums), w.vals)
+        # §5 stored bonds, without the columns of uids registered since the last tempo
+        b = _entries([i.bonds for i in inputs], offsets)
+        b = b.select(~(last_tempo[seg[b.rows]] <= registered[b.cols]))
+        # §4-§5 consensus, clipping, trust, incentive, bonds, dividends
         cons, trust, incentive, dividends, parts = _sparse_matrix(
             ar, inputs, seg, n, n_sub, w, b, active_stake, use_stake, stake_total, kappa, bp, alpha_s)
 
