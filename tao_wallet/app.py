@@ -26,6 +26,7 @@ class TaoWalletApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("f1", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f7", "light_node", "Node"),
     ]
 
     network: reactive[str] = reactive("local")
@@ -61,6 +62,14 @@ class TaoWalletApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_light_node(self) -> None:
+        from screens.node import NodeScreen
+        from tao_wallet.network import resolve_network
+        from tao_wallet.services.node import NodeService, default_db_path
+
+        network = self.config.network
+        self.push_screen(NodeScreen(lambda: NodeService(resolve_network(network).urls, default_db_path(network))))
 
     async def action_quit(self) -> None:
         self.wallets.lock_all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -72,7 +72,8 @@ class EpochSnapshot:
 
     def to_blob(self) -> bytes:
         """zlib-compressed JSON."""
-        return zlib.compress(json.dumps(asdict(self), separators=(",", ":")).encode(), 6)
+        shallow = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict() deep-copies: slow
+        return zlib.compress(json.dumps(shallow, separators=(",", ":")).encode(), 6)
 
     @staticmethod
     def from_blob(blob: bytes) -> EpochSnapshot:
