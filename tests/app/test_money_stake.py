@@ -35,6 +35,7 @@ async def _confirm(pilot: Any, screen: StakeScreen) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TxPreviewModal) or bool(
         str(screen.query_one("#error", Static).render()).strip()))
     assert isinstance(pilot.app.screen, TxPreviewModal), str(screen.query_one("#error", Static).render())
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query("#confirm")))
     await pilot.click("#confirm")
     await wait_for(pilot, lambda: screen.last_status is not None)
     assert isinstance(pilot.app.screen, TxStatusModal)
