@@ -56,6 +56,16 @@ class TxPool:
         slots[xt.nonce] = xt.hash
         self.by_hash[xt.hash] = PooledTx(xt, valid, next(self._seq), death)
 
+    def restore(self, tx: PooledTx) -> None:
+        """Put back a transaction taken out for a block that failed (keeps its arrival order)."""
+        if tx.xt.hash in self.by_hash or tx.xt.signer is None:
+            return
+        slots = self.by_sender.setdefault(tx.xt.signer, {})
+        if tx.xt.nonce in slots:  # a replacement arrived meanwhile: it wins
+            return
+        slots[tx.xt.nonce] = tx.xt.hash
+        self.by_hash[tx.xt.hash] = tx
+
     def remove(self, tx_hash: bytes) -> PooledTx | None:
         """Remove a transaction by hash."""
         tx = self.by_hash.pop(tx_hash, None)

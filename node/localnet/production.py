@@ -14,6 +14,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from node.localnet.events import (
     ChainEvent,
@@ -28,7 +29,7 @@ from node.localnet.extrinsic import Extrinsic, RuntimeCall, encode_unsigned
 from node.localnet.hashing import blake2_256, compact
 from node.localnet.header import Header, aura_pre_digest, encode_digest
 from node.localnet.metadata import RuntimeMetadata
-from node.localnet.pool import TxPool
+from node.localnet.pool import PooledTx, TxPool
 from node.localnet.runtime import DictBackend, InvalidTransaction, Runtime, State
 from node.localnet.runtime.pallet import DispatchError
 from node.localnet.store import ChainStore
@@ -41,6 +42,19 @@ MAX_BLOCK_EXTRINSICS = 4_000
 
 TRIE_UNLOAD_EVERY = 512
 """Blocks between trimming the trie's cached nodes (they reload from SQLite on demand)."""
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A block executed and committed to the store, not yet adopted in memory."""
+
+    number: int
+    ts: int
+    header: Header
+    block_hash: bytes
+    changes: dict[bytes, bytes | None]
+    included: list[bytes]
+    new_final: int
 
 
 class BlockProduction:
@@ -87,8 +101,14 @@ class BlockProduction:
         if len(account_id) != 32:
             raise ValueError("account id must be 32 bytes")
         with self._lock:
-            self._pending_mints.append((bytes(account_id), int(rao)))
-            return self.produce_block()
+            entry = (bytes(account_id), int(rao))
+            self._pending_mints.append(entry)
+            try:
+                return self.produce_block()
+            except BaseException:
+                if entry in self._pending_mints:  # the block failed: this mint did not happen
+                    self._pending_mints.remove(entry)
+                raise
 
     # ---- block production ----------------------------------------------------------------------
 
@@ -105,6 +125,25 @@ class BlockProduction:
         return block_hash
 
     def _produce(self, out_events: list[ChainEvent]) -> bytes:
+        """Build and import one block; a failure leaves chain, trie, pool and pending mints as they were."""
+        parent_root = self._best_header.state_root
+        mints = list(self._pending_mints)
+        taken: list[PooledTx] = []
+        try:
+            built = self._build(out_events, taken)
+        except BaseException:
+            self.store.rollback()
+            # Exact undo: reopen at the parent's root even if the failed block's root is stored already.
+            self.trie.rollback(parent_root)
+            for tx in taken:
+                self.pool.restore(tx)
+            self._pending_mints = mints
+            out_events.clear()
+            raise
+        return self._imported(built, out_events)
+
+    def _build(self, out_events: list[ChainEvent], taken: list[PooledTx]) -> _Built:
+        """Execute the block and persist it in one SQLite transaction (committed on return)."""
         number = self.best_number + 1
         parent = self.best_hash
         ts = max(int(time.time() * 1000), self._last_ts + self.runtime.slot_duration_ms)
@@ -128,11 +167,13 @@ class BlockProduction:
                 rt.validate(state, tx.xt, number)
             except InvalidTransaction as exc:
                 self.pool.remove(tx.xt.hash)
+                taken.append(tx)
                 out_events.append(ExtrinsicDropped(tx.xt.hash, exc.data))
                 continue
             if tx.xt.signer is not None and tx.xt.nonce != self._nonce_in(state)(tx.xt.signer):
                 continue  # an earlier nonce of this sender was dropped: wait
             self.pool.remove(tx.xt.hash)
+            taken.append(tx)
             rt.apply_extrinsic(state, tx.xt, len(body), block)
             body.append(tx.xt.raw)
             included.append(tx.xt.hash)
@@ -144,21 +185,22 @@ class BlockProduction:
             else:
                 self.trie.set(k, v)
         self.store.begin()
-        try:
-            root = self.trie.commit()
-            header = Header(parent, number, root, ordered_trie_root(body), digest)
-            block_hash = header.hash()
-            encoded_body = compact(len(body)) + b"".join(body)
-            self.store.put_block(number, block_hash, header.encode(), encoded_body, changes)
-            new_final = max(self.finalized_number, number - self.finality_lag)
-            self.store.set_meta("finalized", str(new_final).encode())
-            if self.keep_blocks is not None and number % 64 == 0:
-                self.store.prune(max(0, number - self.keep_blocks))
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            self.trie.rollback()
-            raise
+        root = self.trie.commit()
+        header = Header(parent, number, root, ordered_trie_root(body), digest)
+        block_hash = header.hash()
+        encoded_body = compact(len(body)) + b"".join(body)
+        self.store.put_block(number, block_hash, header.encode(), encoded_body, changes)
+        new_final = max(self.finalized_number, number - self.finality_lag)
+        self.store.set_meta("finalized", str(new_final).encode())
+        if self.keep_blocks is not None and number % 64 == 0:
+            self.store.prune(max(0, number - self.keep_blocks))
+        self.store.commit()
+        return _Built(number, ts, header, block_hash, changes, included, new_final)
+
+    def _imported(self, built: _Built, out_events: list[ChainEvent]) -> bytes:
+        """Adopt a committed block as the new best (in-memory state, finality, events)."""
+        number, header, block_hash, changes = built.number, built.header, built.block_hash, built.changes
+        included, new_final, ts = built.included, built.new_final, built.ts
         self.latest.apply(changes)
         if number % TRIE_UNLOAD_EVERY == 0:
             self.trie.unload()  # bound the trie's in-memory node cache on long runs

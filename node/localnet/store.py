@@ -47,6 +47,7 @@ class ChainStore:
         self.conn.executescript(SCHEMA)
         self.nodes = SqliteNodeStore(self.conn)
         self.pruned_below = int(self.meta("pruned_below") or b"0")
+        self._pruned_below_at_begin = self.pruned_below
 
     # ---- meta ----------------------------------------------------------------------------------
 
@@ -64,6 +65,7 @@ class ChainStore:
     def begin(self) -> None:
         """Start the block's transaction."""
         self.conn.execute("BEGIN")
+        self._pruned_below_at_begin = self.pruned_below
 
     def commit(self) -> None:
         """Commit the block's transaction."""
@@ -73,6 +75,7 @@ class ChainStore:
         """Abandon the block's transaction."""
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+        self.pruned_below = self._pruned_below_at_begin
 
     # ---- blocks --------------------------------------------------------------------------------
 
