@@ -26,6 +26,7 @@ class TaoWalletApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("f1", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f4", "money", "Money"),
         Binding("f7", "light_node", "Node"),
     ]
 
@@ -56,6 +57,12 @@ class TaoWalletApp(App[None]):
 
     def watch_connection(self) -> None:
         self._update_subtitle()
+
+    def action_money(self) -> None:
+        """Portfolio, staking, transfers, browsers, registration, offline signing (screens/money_menu.py)."""
+        from screens.money_menu import MoneyMenuScreen, default_session_factory
+
+        self.push_screen(MoneyMenuScreen(self.wallets, default_session_factory(self.wallets, self.config.network)))
 
     def action_help(self) -> None:
         from screens.help import HelpScreen  # Markdown is slow to import: only when asked for

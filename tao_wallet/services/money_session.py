@@ -106,6 +106,22 @@ class MoneySession:
         signer = self.signer(wallet, password)
         return service.send(prepared, signer, on_status=on_status)  # type: ignore[no-any-return]
 
+    def faucet(self, address: str, tao: int = 100) -> None:
+        """Mint `tao` TAO to `address` on a localnet (its dev_fund method); other networks refuse.
+
+        Raises:
+            WalletError: "faucet_unavailable" when the node has no faucet (not a localnet).
+        """
+        from tao_wallet.services.chain import chain_errors, decode_address, encode_address
+
+        address = encode_address(decode_address(address))
+        try:
+            with chain_errors():
+                self.chain.client.rpc("dev_fund", [address, str(tao * 10**9)])
+        except WalletError as exc:
+            raise WalletError("faucet_unavailable", f"this network has no faucet (only the localnet does): "
+                              f"{exc.message}") from None
+
     # --- offline signing via files ------------------------------------------------------------------
 
     def sign_file(self, unsigned: Path, signed: Path, wallet: str, password: str | None) -> str:
