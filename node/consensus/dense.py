@@ -146,13 +146,22 @@ def _col_normalize(ar: Arith, m: Vec) -> Vec:
     return np.where(sums != 0, ar.div(m, np.broadcast_to(sums, m.shape)), m)
 
 
-def median_block(scores: Vec, stake: Vec, minority: Vec) -> Vec:
+def median_block(scores: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     """Stake-weighted median of every column (see node/consensus/median.py for the rule).
+
+    Instead of an argsort, each score is packed with its voter's index into one int64 key and
+    the keys are sorted (numpy's SIMD integer sort is ~10x faster than argsort on short rows).
+    Exact mode: scores are I32F32 proportions <= 2**32 (each weight is at most its row sum), so
+    ``score << bits | voter`` needs 33 + bits <= 63 bits: exact for up to 2**30 voters. Fast mode:
+    non-negative float64 bit patterns sort like the floats; the voter index replaces the lowest
+    ``bits`` mantissa bits, so scores closer than ~2**(bits-52) relative may swap places (fast
+    mode's documented approximation), but the picked score itself is read back unchanged.
 
     Args:
         scores: (S, K, V) scores, voters last; rows that do not vote must hold 0 with stake 0.
         stake: (S, V) voting stake (0 for non-voters).
         minority: (S,) ``stake_total - kappa``.
+        exact: whether scores are raw I32F32 int64 (else non-negative float64).
 
     Returns:
         (S, K) the smallest score whose cumulative stake exceeds the minority, else the largest.
@@ -160,14 +169,19 @@ def median_block(scores: Vec, stake: Vec, minority: Vec) -> Vec:
     s, k, v = scores.shape
     if v == 0:
         return np.zeros((s, k), dtype=scores.dtype)
-    order = np.argsort(scores, axis=2)
-    sorted_vals = np.take_along_axis(scores, order, axis=2)
+    bits = max(1, (v - 1).bit_length())
+    mask = np.int64((1 << bits) - 1)
+    voter = np.arange(v, dtype=np.int64)
+    raw = (scores << bits) if exact else (scores.view(np.int64) & ~mask)
+    keys = np.sort(raw | voter, axis=2)
+    order = keys & mask
     sorted_stake = stake[np.arange(s)[:, None, None], order]
     cum = np.cumsum(sorted_stake, axis=2)
     # Zero-stake voters never move a crossing and are never picked.
     cross = (cum > minority[:, None, None]) & (sorted_stake > 0)
     pick = np.where(cross.any(axis=2), np.argmax(cross, axis=2), v - 1)
-    out: Vec = np.take_along_axis(sorted_vals, pick[:, :, None], axis=2)[:, :, 0]
+    who = np.take_along_axis(order, pick[:, :, None], axis=2)
+    out: Vec = np.take_along_axis(scores, who, axis=2)[:, :, 0]
     return out
 
 
@@ -195,7 +209,7 @@ def dense_matrix(
     # §4 consensus: voters are the rows with stake; others are zeroed for the median.
     use_r = use_stake[rows]
     voting = np.where((use_r > 0)[:, :, None], wd, 0)
-    cons_k = median_block(np.ascontiguousarray(voting.transpose(0, 2, 1)), use_r, minority)
+    cons_k = median_block(np.ascontiguousarray(voting.transpose(0, 2, 1)), use_r, minority, ar.exact)
     c = cons_k[:, None, :]
     # min(W, C) drops exactly the entries the chain drops (C = 0 < W) by making them 0.
     clipped = np.minimum(wd, c)
