@@ -3,6 +3,7 @@ every solver process."""
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from tao_wallet.paths import ASSETS
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.pow import PowRegisterService, SolverProgress, hotkey_signer
 from tao_wallet.services.wallets import WalletService
+
+logger = logging.getLogger(__name__)
 
 
 def progress_text(p: SolverProgress) -> str:
@@ -119,6 +122,10 @@ class PowRegisterScreen(Screen[None]):
             result = self._service().register(netuid, signer, coldkey, cancel=cancel, on_progress=report)
         except WalletError as exc:
             self.post_message(self.Finished(exc.message, False))
+            return
+        except Exception as exc:  # show anything unexpected instead of failing silently in the worker
+            logger.exception("PoW registration failed")
+            self.post_message(self.Finished(f"Registration failed: {exc}", False))
             return
         if result is None:
             self.post_message(self.Finished("Cancelled: every solver process has stopped.", False))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -10,6 +12,9 @@ from screens.wallets import WalletsScreen
 from tao_wallet.config import AppConfig
 from tao_wallet.paths import ASSETS
 from tao_wallet.services.wallets import WalletService
+
+if TYPE_CHECKING:
+    from tao_wallet.services.chain import ChainService
 
 
 class TaoWalletApp(App[None]):
@@ -27,6 +32,8 @@ class TaoWalletApp(App[None]):
         Binding("f1", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f4", "money", "Money"),
+        Binding("f5", "network_stats", "Network"),
+        Binding("f6", "pow_register", "PoW register"),
         Binding("f7", "light_node", "Node"),
     ]
 
@@ -69,6 +76,27 @@ class TaoWalletApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def _chain_service(self) -> ChainService:
+        """One lazily opened connection to the configured network, shared by the chain screens."""
+        from tao_wallet.services.chain import ChainService
+
+        service: ChainService | None = getattr(self, "_chain_for_screens", None)
+        if service is None:
+            service = self._chain_for_screens = ChainService(self.config.network)
+        return service
+
+    def action_network_stats(self) -> None:
+        from screens.network import NetworkScreen
+        from tao_wallet.services.network_stats import NetworkStatsService
+
+        self.push_screen(NetworkScreen(lambda: NetworkStatsService(self._chain_service())))
+
+    def action_pow_register(self) -> None:
+        from screens.pow_register import PowRegisterScreen
+        from tao_wallet.services.pow import PowRegisterService
+
+        self.push_screen(PowRegisterScreen(self.wallets, lambda: PowRegisterService(self._chain_service())))
 
     def action_light_node(self) -> None:
         from screens.node import NodeScreen

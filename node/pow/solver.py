@@ -11,14 +11,16 @@ exception, KeyboardInterrupt included) stops and reaps every worker before `solv
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
 import queue
 import secrets
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +94,26 @@ def _worker(index: int, nprocs: int, batch: int, jobs: Any, results: Any, counte
             results.put((generation, found[0], found[1]))
 
 
+@contextlib.contextmanager
+def _real_std_streams() -> Iterator[None]:
+    """Starting a spawn worker hands sys.stderr's file descriptor to the child (and to multiprocessing's
+    resource tracker); a TUI replaces sys.stdout/stderr with capture objects without a usable fd, which
+    makes the start fail ("bad value(s) in fds_to_keep"). Use the process's real streams meanwhile."""
+    saved = sys.stdout, sys.stderr
+    try:
+        for name in ("stdout", "stderr"):
+            stream, real = getattr(sys, name), getattr(sys, f"__{name}__")
+            try:
+                usable = stream is not None and stream.fileno() >= 0
+            except Exception:  # io.UnsupportedOperation, ValueError (closed), AttributeError
+                usable = False
+            if not usable and real is not None:
+                setattr(sys, name, real)
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 class PowSolver:
     """Solve the registration PoW for one hotkey with `processes` worker processes.
 
@@ -133,18 +155,20 @@ class PowSolver:
         """
         job = self.fetch_job()
         ctx = self._ctx
-        stop = ctx.Event()
-        results = ctx.Queue()
-        counters = ctx.Array("Q", self.processes, lock=False)
-        job_queues = [ctx.Queue() for _ in range(self.processes)]
+        with _real_std_streams():  # the first semaphore starts multiprocessing's resource tracker
+            stop = ctx.Event()
+            results = ctx.Queue()
+            counters = ctx.Array("Q", self.processes, lock=False)
+            job_queues = [ctx.Queue() for _ in range(self.processes)]
         self._procs = [ctx.Process(target=_worker, name=f"pow-worker-{i}", daemon=True,
                                    args=(i, self.processes, self.batch_size, job_queues[i], results, counters, stop))
                        for i in range(self.processes)]
         jobs_by_gen: dict[int, PowJob] = {}
         started = time.monotonic()
         try:
-            for proc in self._procs:
-                proc.start()
+            with _real_std_streams():
+                for proc in self._procs:
+                    proc.start()
             generation = self._publish(job, 0, job_queues, jobs_by_gen)
             refreshes = 0
             last_refresh = last_progress = time.monotonic()

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["PowRegisterCheck", "PowRegisterResult", "PowRegisterService", "PowSolution", "SolverProgress",
+           "hotkey_signer"]
+
 S = "SubtensorModule"
 MAX_ATTEMPTS = 3
 """Solve-and-submit rounds before giving up when the chain keeps calling the work stale."""
