@@ -46,14 +46,15 @@ class Tmux:
         self.run("send-keys", "-t", "main", "-l", text)
         time.sleep(0.3)
 
-    def wait_for(self, needle: str, timeout: float = 30.0) -> str:
+    def wait_for(self, needle: str, timeout: float = 60.0, count: int = 1) -> str:
+        """Wait until ``needle`` is on screen ``count`` times (generous: CI machines can be busy)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()
-            if needle in shown:
+            if shown.count(needle) >= count:
                 return shown
             time.sleep(0.2)
-        raise AssertionError(f"{needle!r} never appeared; screen was:\n{self.screen()}")
+        raise AssertionError(f"{needle!r} never appeared {count}x; screen was:\n{self.screen()}")
 
     def alive(self) -> bool:
         return "main" in self.run("list-sessions", "-F", "#{session_name}")
@@ -81,11 +82,15 @@ def test_person_creates_wallet_in_tmux(isolated_dirs: Path) -> None:
         assert "local · offline" in tmux.screen()
         tmux.keys("c")
         tmux.wait_for("wallet name, e.g. default")
+        # like a person, look at the screen before moving on
         tmux.type("tmuxwallet")
+        tmux.wait_for("tmuxwallet")
         tmux.keys("Tab")
         tmux.type("tmux-pass")
+        tmux.wait_for("•" * 9)
         tmux.keys("Tab")
         tmux.type("tmux-pass")
+        tmux.wait_for("•" * 9, count=2)
         tmux.keys("Enter")
         shown = tmux.wait_for("Write these words down")
         words = dict((int(n), w) for n, w in re.findall(r"\b(\d{1,2})\. ([a-z]+)\b", shown))
@@ -98,8 +103,9 @@ def test_person_creates_wallet_in_tmux(isolated_dirs: Path) -> None:
         assert len(positions) == 3, shown
         for position in positions:
             tmux.type(words[position])
+            tmux.wait_for(words[position])
             tmux.keys("Enter")
-        tmux.wait_for("Created wallet 'tmuxwallet'", timeout=90)
+        tmux.wait_for("Created wallet 'tmuxwallet'", timeout=180)
         tmux.wait_for("tmuxwallet  [locked]")
         coldkey = wallet_dir / "tmuxwallet" / "coldkey"
         assert coldkey.read_bytes().startswith(b"$NACL")
