@@ -23,7 +23,7 @@ def summary_text(stats: NetworkStats) -> str:
     eta = stats.halving_eta or "unknown"
     block_time = f"{stats.block_time_seconds} s" if stats.block_time_seconds is not None else "unknown"
     return "\n".join([
-        f"{stats.network} · block #{stats.block_number} · values from {stats.source} (not proof-verified)",
+        f"{stats.network} · block #{stats.block_number} · values: {stats.source}",
         f"Issuance   {stats.total_issuance:,} / {stats.issuance_cap:,} TAO  ({stats.issued_fraction:.4%} of the cap)",
         f"Emission   {stats.block_emission} TAO per block · {stats.halvings_so_far} halving(s) so far",
         f"Halving    next at {stats.next_halving_issuance:,} TAO issued, in {stats.blocks_to_halving} blocks "

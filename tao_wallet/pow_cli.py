@@ -125,21 +125,22 @@ def network_group() -> None:
 @click.option("--coldkey", default=None, help="Or: an SS58 coldkey whose positions to show.")
 @click.option("--blocks", type=click.IntRange(min=1), default=20, show_default=True,
               help="Recent blocks the block-time measurement spans.")
+@click.option("--no-verify", is_flag=True, help="Skip checking storage proofs against the block's state root.")
 @_network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def network_stats_command(wallet_path: Path | None, wallet_name: str | None, coldkey: str | None, blocks: int,
-                          network: str | None, as_json: bool) -> None:
+                          no_verify: bool, network: str | None, as_json: bool) -> None:
     """Issuance vs the 21M cap, emission and next halving, block time, subnets, prices, your pool shares."""
     from tao_wallet.services.network_stats import NetworkStatsService
 
     config = _config(wallet_path, network)
     if coldkey is None and wallet_name is not None:
         coldkey = _sender_address(_wallets(config.wallet_path), wallet_name)
-    stats = NetworkStatsService(_chain(config.network), block_time_sample=blocks).stats(coldkey)
+    stats = NetworkStatsService(_chain(config.network), block_time_sample=blocks, verify=not no_verify).stats(coldkey)
     if as_json:
         click.echo(json.dumps(_to_json(asdict(stats)), indent=2))
         return
-    click.echo(f"{stats.network} at block #{stats.block_number} (values from: {stats.source}, not proof-verified)")
+    click.echo(f"{stats.network} at block #{stats.block_number} (values: {stats.source})")
     click.echo(f"issuance     {stats.total_issuance} / {stats.issuance_cap} TAO ({stats.issued_fraction:.4%})")
     click.echo(f"emission     {stats.block_emission} TAO/block; halvings so far {stats.halvings_so_far}; next at "
                f"{stats.next_halving_issuance} TAO in {stats.blocks_to_halving} blocks (~{stats.halving_eta})")

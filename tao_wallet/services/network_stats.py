@@ -1,9 +1,11 @@
 """The network dashboard's numbers, read from chain storage: issuance, emission and halving, block time,
 subnets with their prices and emission split, and the user's share of each of their stake positions.
 
-Source: plain RPC storage reads through `node.client` at one block hash (every number in a report is from
-the same block). They are not yet proof-verified: `node/light` offers no verified-state service to read
-from, so `NetworkStats.source` says "rpc" and the dashboard shows it.
+Source: storage read through `node.client` at one block hash (every number in a report is from the same
+block). By default every value is proof-checked: the node's read proof is verified (node.trie) against the
+state root of that block's header, whose hash is recomputed and compared with the block hash. What is
+not checked here is that the block itself is canonical/finalized: that needs node/light's verified header
+chain, which this service does not read yet. `NetworkStats.source` says which mode produced the numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from fractions import Fraction
 from typing import Any
 
 from node.client.client import ChainClient
+from node.trie import InvalidProofError, blake2_256, verify_read_proof
 from tao_wallet.services.chain import ChainService, chain_errors, decode_address, encode_address, rao_to_tao
+from tao_wallet.services.errors import WalletError
 
 S = "SubtensorModule"
 TOTAL_SUPPLY_RAO = 21_000_000 * 10**9
@@ -24,7 +28,62 @@ TOTAL_SUPPLY_RAO = 21_000_000 * 10**9
 DEFAULT_BLOCK_EMISSION_RAO = 10**9
 """1 TAO per block before the first halving."""
 PERQUINTILL = 10**18
-SOURCE = "rpc"
+SOURCE_PLAIN = "rpc"
+SOURCE_PROVEN = "rpc, proof-checked against the block's state root"
+
+
+def _compact(n: int) -> bytes:
+    if n < 1 << 6:
+        return bytes([n << 2])
+    if n < 1 << 14:
+        return ((n << 2) | 1).to_bytes(2, "little")
+    if n < 1 << 30:
+        return ((n << 2) | 2).to_bytes(4, "little")
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "little")
+    return bytes([((len(raw) - 4) << 2) | 3]) + raw
+
+
+def header_hash(header: dict[str, Any]) -> bytes:
+    """blake2_256 of a header's SCALE encoding rebuilt from its RPC JSON (digest logs are SCALE already)."""
+    logs = header.get("digest", {}).get("logs", [])
+    encoded = (bytes.fromhex(header["parentHash"][2:]) + _compact(int(header["number"], 16))
+               + bytes.fromhex(header["stateRoot"][2:]) + bytes.fromhex(header["extrinsicsRoot"][2:])
+               + _compact(len(logs)) + b"".join(bytes.fromhex(log[2:]) for log in logs))
+    return blake2_256(encoded)
+
+
+class StorageReader:
+    """Storage reads at one block, optionally proof-checked against that block's state root.
+
+    Raises (from `raw`/`get`):
+        WalletError: "unverifiable_state" when a header or proof does not check out.
+    """
+
+    def __init__(self, client: ChainClient, at: bytes, verify: bool = True) -> None:
+        self.client, self.at, self.verify = client, at, verify
+        self.state_root: bytes | None = None
+        if verify:
+            header = client.read("chain_getHeader", ["0x" + at.hex()])
+            if header is None or header_hash(header) != at:
+                raise WalletError("unverifiable_state", f"the node's header does not hash to block 0x{at.hex()}")
+            self.state_root = bytes.fromhex(header["stateRoot"][2:])
+
+    def raw(self, key: bytes) -> bytes | None:
+        """The value at `key` (None when absent), proven when verifying."""
+        if self.state_root is None:
+            value = self.client.read("state_getStorage", ["0x" + key.hex(), "0x" + self.at.hex()])
+            return None if value is None else bytes.fromhex(value[2:])
+        answer = self.client.read("state_getReadProof", [["0x" + key.hex()], "0x" + self.at.hex()])
+        try:
+            proof = [bytes.fromhex(node[2:]) for node in answer["proof"]]
+            return verify_read_proof(self.state_root, proof, [key])[key]
+        except (InvalidProofError, KeyError, TypeError, ValueError) as exc:
+            raise WalletError("unverifiable_state", f"the node's storage proof does not verify: {exc}") from None
+
+    def get(self, pallet: str, item: str, *keys: bytes) -> Any:
+        """Decoded value (None for an absent Optional item, else the metadata default when absent)."""
+        runtime = self.client.runtime()
+        return decode_value(self.client, pallet, item, self.raw(runtime.storage_key(pallet, item, *keys)))
 
 
 def read_storage(client: ChainClient, pallet: str, item: str, *keys: bytes, at: bytes | None = None) -> Any:
@@ -36,11 +95,17 @@ def read_storage(client: ChainClient, pallet: str, item: str, *keys: bytes, at: 
     runtime = client.runtime()
     key = "0x" + runtime.storage_key(pallet, item, *keys).hex()
     raw = client.read("state_getStorage", [key] if at is None else [key, "0x" + at.hex()])
+    return decode_value(client, pallet, item, None if raw is None else bytes.fromhex(raw[2:]))
+
+
+def decode_value(client: ChainClient, pallet: str, item: str, raw: bytes | None) -> Any:
+    """Decode raw storage bytes of an item (None = absent: Optional items give None, others the default)."""
+    runtime = client.runtime()
     entry = runtime.storage_entry(pallet, item)
     kind = entry["type"]
     value_type = int(kind["Map"]["value"] if "Map" in kind else kind["Plain"])
     if raw is not None:
-        return runtime.decode(value_type, bytes.fromhex(raw[2:]))
+        return runtime.decode(value_type, raw)
     if entry["modifier"] == "Optional":
         return None
     default = entry["default"]
@@ -146,11 +211,13 @@ class NetworkStatsService:
     Args:
         chain: the network connection.
         block_time_sample: how many recent blocks the block-time measurement spans.
+        verify: proof-check every value against the block's state root (twice the requests).
     """
 
-    def __init__(self, chain: ChainService, block_time_sample: int = 20) -> None:
+    def __init__(self, chain: ChainService, block_time_sample: int = 20, verify: bool = True) -> None:
         self.chain = chain
         self.block_time_sample = block_time_sample
+        self.verify = verify
 
     def stats(self, coldkey: str | None = None) -> NetworkStats:
         """Read the snapshot at the best block; `coldkey` (SS58) adds that user's positions."""
@@ -158,14 +225,12 @@ class NetworkStatsService:
             client = self.chain.client
             best = client.best_block()
             at = best.hash
-
-            def get(pallet: str, item: str, *keys: bytes) -> Any:
-                return read_storage(client, pallet, item, *keys, at=at)
+            get = StorageReader(client, at, self.verify).get
 
             issuance = int(get(S, "TotalIssuance"))
             emission = int(get(S, "BlockEmission"))
             block_time, sample = self._block_time(client, best.number, int(get("Timestamp", "Now")))
-            netuids = self._netuids(client, at)
+            netuids = [n for n in self._netuid_candidates(client, at) if get(S, "NetworksAdded", netuid_key(n))]
             subnets = tuple(self._subnet(get, n) for n in netuids)
             positions = () if coldkey is None else self._positions(get, decode_address(coldkey), subnets)
         total_emission = sum(s.tao_emission for s in subnets if s.netuid != 0)
@@ -181,7 +246,8 @@ class NetworkStatsService:
         if blocks is not None and block_time is not None:
             eta = (datetime.now(UTC) + timedelta(seconds=float(block_time) * blocks)).replace(microsecond=0).isoformat()
         return NetworkStats(
-            network=self.chain.profile.name, source=SOURCE, block_number=best.number, block_hash="0x" + at.hex(),
+            network=self.chain.profile.name, source=SOURCE_PROVEN if self.verify else SOURCE_PLAIN,
+            block_number=best.number, block_hash="0x" + at.hex(),
             total_issuance=rao_to_tao(issuance), issuance_cap=rao_to_tao(TOTAL_SUPPLY_RAO),
             issued_fraction=_ratio(issuance, TOTAL_SUPPLY_RAO), block_emission=rao_to_tao(emission),
             halvings_so_far=k, next_halving_issuance=rao_to_tao(next_at), blocks_to_halving=blocks,
@@ -196,20 +262,18 @@ class NetworkStatsService:
         earlier = client.block_hash(best - span)
         if earlier is None:
             return None, 0
-        then_ms = int(read_storage(client, "Timestamp", "Now", at=earlier))
+        then_ms = int(StorageReader(client, earlier, self.verify).get("Timestamp", "Now"))
         return (Decimal(now_ms - then_ms) / Decimal(1000 * span)).quantize(Decimal("0.001")), span
 
-    def _netuids(self, client: ChainClient, at: bytes) -> list[int]:
+    def _netuid_candidates(self, client: ChainClient, at: bytes) -> list[int]:
+        """Netuids with a NetworksAdded key (a key listing cannot be proven; each value is then read)."""
         runtime = client.runtime()
         prefix = runtime.storage_key(S, "NetworksAdded", b"\x00\x00")[:-2]
         out: list[int] = []
         start: str | None = None
         while True:
             keys = client.read("state_getKeysPaged", ["0x" + prefix.hex(), 1000, start, "0x" + at.hex()])
-            for key in keys:
-                netuid = struct.unpack("<H", bytes.fromhex(key[2:])[-2:])[0]
-                if read_storage(client, S, "NetworksAdded", netuid_key(netuid), at=at):
-                    out.append(netuid)
+            out.extend(struct.unpack("<H", bytes.fromhex(key[2:])[-2:])[0] for key in keys)
             if len(keys) < 1000:
                 return sorted(out)
             start = keys[-1]

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from tao_wallet.services.chain import encode_address
-from tao_wallet.services.network_stats import NetworkStatsService, halving_index, halving_threshold_rao
+from tao_wallet.services.errors import WalletError
+from tao_wallet.services.network_stats import (
+    SOURCE_PLAIN,
+    SOURCE_PROVEN,
+    NetworkStatsService,
+    StorageReader,
+    halving_index,
+    halving_threshold_rao,
+)
 from tests.pow.conftest import PowNet, fresh_keypair
 
 pytestmark = pytest.mark.timeout(240)
@@ -132,7 +140,46 @@ def test_cli_network_stats_json(pownet: PowNet, staked: dict[str, Any]) -> None:
                                 env={"TAO_WALLET_NO_EMBEDDED": "1"})
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["source"] == "rpc"
+    assert doc["source"] == SOURCE_PROVEN
     assert Decimal(doc["issuance_cap"]) == 21_000_000
     assert doc["subnet_count"] >= 2 and len(doc["positions"]) == 1
     assert Decimal(doc["positions"][0]["share_of_hotkey"]) == pytest.approx(Decimal("0.25"), abs=Decimal("0.01"))
+
+
+class _Tampering:
+    """The real client, except that one kind of answer is altered on the way back."""
+
+    def __init__(self, client: Any, method: str, alter: Any) -> None:
+        self._client, self._method, self._alter = client, method, alter
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def read(self, method: str, params: list[Any]) -> Any:
+        answer = self._client.read(method, params)
+        return self._alter(answer) if method == self._method else answer
+
+
+def test_proof_checking_catches_a_lying_node(pownet: PowNet, staked: dict[str, Any]) -> None:
+    client = pownet.chain.client
+    best = client.best_block()
+    honest = StorageReader(client, best.hash)
+    assert honest.get("SubtensorModule", "TotalIssuance") == _q(
+        client.substrate, "SubtensorModule", "TotalIssuance", [], "0x" + best.hash.hex())
+
+    def drop_last_node(answer: Any) -> Any:
+        return {**answer, "proof": answer["proof"][:-1]}
+
+    with pytest.raises(WalletError) as exc:
+        StorageReader(_Tampering(client, "state_getReadProof", drop_last_node), best.hash).get(
+            "SubtensorModule", "TotalIssuance")
+    assert exc.value.code == "unverifiable_state"
+
+    def other_root(header: Any) -> Any:
+        return {**header, "stateRoot": "0x" + "11" * 32}
+
+    with pytest.raises(WalletError) as exc:
+        StorageReader(_Tampering(client, "chain_getHeader", other_root), best.hash)
+    assert exc.value.code == "unverifiable_state"
+    plain = NetworkStatsService(pownet.chain, verify=False).stats()
+    assert plain.source == SOURCE_PLAIN

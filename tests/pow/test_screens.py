@@ -53,7 +53,7 @@ async def test_network_screen_shows_chain_numbers(pownet: PowNet) -> None:
         stats = screen.stats
         assert stats is not None
         summary = _text(screen, "#network-summary")
-        assert f"block #{stats.block_number}" in summary and "not proof-verified" in summary
+        assert f"block #{stats.block_number}" in summary and "proof-checked" in summary
         assert "21,000,000" in summary
         assert screen.query_one("#network-subnets", DataTable).row_count == len(stats.subnets) >= 3
     chain.close()
