@@ -11,7 +11,8 @@ class TcpProxy:
     """Forwards 127.0.0.1:<port> to the localnet; `arm()` makes the next submit kill the connection.
 
     Modes for the next client->server chunk containing `author_submitAndWatchExtrinsic`:
-      "forward": send it to the node, then close the client's socket before any answer reaches it.
+      "forward": send it to the node, then close the client's socket before any answer reaches it (the
+                 node's side stays open, so the node surely processes it, as with a client that vanished).
       "swallow": never send it, close the client's socket.
     """
 
@@ -84,7 +85,7 @@ class TcpProxy:
                 break
             if not to_node:
                 if state["cut"]:
-                    break
+                    continue  # the node keeps talking to a client that is gone: drain and drop
                 try:
                     dst.sendall(data)
                 except OSError:

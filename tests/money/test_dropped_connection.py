@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -10,7 +11,7 @@ import pytest
 
 from node.client.client import ChainClient
 from tao_wallet.models import TxStatusView
-from tao_wallet.services.chain import ChainService
+from tao_wallet.services.chain import ChainService, decode_address
 from tao_wallet.services.transfers import AddressBook, TransferService
 from tao_wallet.services.tx import PendingStore, TxRunner
 from tests.money.conftest import Funder, fresh_keypair, signer_of
@@ -83,7 +84,12 @@ def test_node_gone_then_back_pending_state_survives(
 
     def stop_when_cut(view: TxStatusView) -> None:
         if view.phase == "unknown" and proxy.triggered.is_set():
-            proxy.stop()  # the node is now unreachable for the re-check
+            # let the node take the transaction (pool counts in the next nonce), then make it unreachable
+            deadline = time.monotonic() + 20
+            while chain.client.next_nonce(decode_address(sender.ss58_address)) == 0:  # type: ignore[attr-defined]
+                assert time.monotonic() < deadline, "the node never received the forwarded submit"
+                time.sleep(0.05)
+            proxy.stop()
 
     view = service.send(prepared, signer_of(sender), on_status=stop_when_cut)
     assert view.phase == "unknown"
