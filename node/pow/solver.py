@@ -63,17 +63,21 @@ class SolverProgress:
     difficulty: int
     processes: int
     refreshes: int
+    cpu_seconds: float = 0.0
+    """CPU time the workers spent hashing (hashes / cpu_seconds = per-core speed, whatever the load)."""
 
 
 JobSource = Callable[[], PowJob]
 ProgressCallback = Callable[[SolverProgress], None]
 
 
-def _worker(index: int, nprocs: int, batch: int, jobs: Any, results: Any, counters: Any, stop: Any) -> None:
+def _worker(index: int, nprocs: int, batch: int, jobs: Any, results: Any, counters: Any, stop: Any,
+            cpu: Any) -> None:
     """Worker process: scan nonce batches of the newest job until told to stop."""
     from node.pow.keccak import FastKeccak256
 
     hasher = FastKeccak256()
+    cpu_start = time.process_time()
     job: tuple[int, bytes, int, int] | None = None
     step = 0
     while not stop.is_set():
@@ -90,6 +94,7 @@ def _worker(index: int, nprocs: int, batch: int, jobs: Any, results: Any, counte
         step += 1
         found = search_nonces(prehash, start, batch, target, hasher)
         counters[index] += batch
+        cpu[index] = time.process_time() - cpu_start
         if found is not None:
             results.put((generation, found[0], found[1]))
 
@@ -159,9 +164,11 @@ class PowSolver:
             stop = ctx.Event()
             results = ctx.Queue()
             counters = ctx.Array("Q", self.processes, lock=False)
+            cpu = ctx.Array("d", self.processes, lock=False)
             job_queues = [ctx.Queue() for _ in range(self.processes)]
         self._procs = [ctx.Process(target=_worker, name=f"pow-worker-{i}", daemon=True,
-                                   args=(i, self.processes, self.batch_size, job_queues[i], results, counters, stop))
+                                   args=(i, self.processes, self.batch_size, job_queues[i], results, counters, stop,
+                                         cpu))
                        for i in range(self.processes)]
         jobs_by_gen: dict[int, PowJob] = {}
         started = time.monotonic()
@@ -195,7 +202,7 @@ class PowSolver:
                         generation = self._publish(job, generation + 1, job_queues, jobs_by_gen)
                 if on_progress is not None and now - last_progress >= self.progress_interval:
                     last_progress = now
-                    on_progress(self._progress(counters, started, job, refreshes))
+                    on_progress(self._progress(counters, cpu, started, job, refreshes))
         finally:
             self._shutdown(stop, job_queues, results)
 
@@ -231,11 +238,11 @@ class PowSolver:
             return None
         return PowSolution(solved.block_number, solved.block_hash, nonce, seal, latest.difficulty)
 
-    def _progress(self, counters: Any, started: float, job: PowJob, refreshes: int) -> SolverProgress:
+    def _progress(self, counters: Any, cpu: Any, started: float, job: PowJob, refreshes: int) -> SolverProgress:
         hashes = int(sum(counters))
         elapsed = time.monotonic() - started
         return SolverProgress(hashes, elapsed, hashes / elapsed if elapsed > 0 else 0.0, job.block_number,
-                              job.difficulty, self.processes, refreshes)
+                              job.difficulty, self.processes, refreshes, float(sum(cpu)))
 
     def _shutdown(self, stop: Any, job_queues: list[Any], results: Any) -> None:
         """Stop every worker: ask, wait briefly, then terminate and reap whatever is left."""
