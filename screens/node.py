@@ -34,7 +34,7 @@ class NodeScreen(Screen[None]):
     """The light node's dashboard. ``s`` starts/stops syncing, ``e`` emissions, ``a`` audit.
 
     Args:
-        service: builds the NodeService (called once, in the UI thread; it does no I/O).
+        service: builds the NodeService (called once, on first use, in a worker thread).
     """
 
     BINDINGS = [

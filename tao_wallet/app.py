@@ -103,8 +103,13 @@ class TaoWalletApp(App[None]):
         from tao_wallet.network import resolve_network
         from tao_wallet.services.node import NodeService, default_db_path
 
-        network = self.config.network
-        self.push_screen(NodeScreen(lambda: NodeService(resolve_network(network).urls, default_db_path(network))))
+        network, wallets = self.config.network, self.wallets
+
+        def build() -> NodeService:  # runs in the screen's worker thread (reads the wallet directory)
+            coldkeys = tuple(w.coldkey_address for w in wallets.list_wallets() if w.coldkey_address)
+            return NodeService(resolve_network(network).urls, default_db_path(network), coldkeys)
+
+        self.push_screen(NodeScreen(build))
 
     async def action_quit(self) -> None:
         self.wallets.lock_all()

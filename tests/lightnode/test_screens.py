@@ -58,3 +58,20 @@ async def test_node_audit_and_emissions_screens(demo_net: LocalnetHandle, tmp_pa
         assert "Earnings per epoch" in str(app.screen.query_one("#emissions-earnings", Static).render())
         assert "Subnet price" in str(app.screen.query_one("#emissions-price", Static).render())
         assert app.screen.query_one("#emissions-returns", DataTable).row_count == 3
+
+
+async def test_app_f7_opens_the_node_screen_with_the_configured_network(demo_net: LocalnetHandle,
+                                                                        tmp_path: Path) -> None:
+    from tao_wallet.app import TaoWalletApp
+    from tao_wallet.config import AppConfig
+    from tao_wallet.services.wallets import WalletService
+
+    service = WalletService(tmp_path / "wallets")
+    app = TaoWalletApp(wallets=service, config=AppConfig(wallet_path=service.root, network=demo_net.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(pilot)
+        await pilot.press("f7")
+        await _settle(pilot)
+        assert isinstance(app.screen, NodeScreen)
+        assert app.screen.service.urls == (demo_net.url,)
+        assert "nothing verified yet" in str(app.screen.query_one("#node-status", Static).render())
