@@ -31,7 +31,7 @@ from node.localnet.runtime import (
     build_base_runtime,
 )
 from node.localnet.store import ChainStore, StatePrunedError
-from node.trie import Trie, ordered_trie_root
+from node.trie import SqliteNodePruner, Trie, ordered_trie_root
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,10 @@ class Chain(BlockProduction):
         db_path: SQLite file (created if missing; a restarted Chain continues from it) or None (throwaway).
         genesis: genesis configuration (dev accounts funded, //Alice sudo by default).
         finality_lag: how many blocks finality trails the best block.
-        keep_blocks: keep historical state of this many recent blocks (None = all).
+        keep_blocks: keep historical state of this many recent blocks (None = archive: keep all). Older
+            states (flat history and trie nodes) are pruned every 64 blocks in the block's transaction;
+            reading or proving them raises StatePrunedError. Trie nodes written while the database ran
+            in archive mode are never pruned (their references were not counted).
         installers: functions adding pallets / runtime APIs to the runtime (e.g. subtensor's).
     """
 
@@ -91,6 +94,7 @@ class Chain(BlockProduction):
         self.finality_lag = max(0, finality_lag)
         self.keep_blocks = keep_blocks
         self.store = ChainStore(db_path)
+        self.pruner = None if keep_blocks is None else SqliteNodePruner(self.store.conn, self.store.nodes)
         self.pool = TxPool()
         self._listeners: list[Callable[[ChainEvent], None]] = []
         self._hash_to_number: dict[bytes, int] = {}
@@ -115,6 +119,8 @@ class Chain(BlockProduction):
             for k, v in changes.items():
                 trie.set(k, v)
             root = trie.commit()
+            if self.pruner is not None:
+                self.pruner.record(0, trie.last_delta)
             header = Header(b"\x00" * 32, 0, root, ordered_trie_root([]), ())
             ts = self.genesis_config.timestamp_ms or int(time.time() * 1000)
             self.store.put_block(0, header.hash(), header.encode(), compact(0), dict(changes))
@@ -217,6 +223,7 @@ class Chain(BlockProduction):
     def _backend_at(self, number: int) -> DictBackend | _HistoricalBackend:
         if number == self.best_number:
             return self.latest
+        self.store.check_kept(number)
         return _HistoricalBackend(self.store, number)
 
     def storage(self, key: bytes, at: bytes | None = None) -> bytes | None:
@@ -254,7 +261,9 @@ class Chain(BlockProduction):
     def read_proof(self, keys: list[bytes], at: bytes | None) -> list[bytes]:
         """Trie nodes proving `keys` (present or absent) against the state root of block `at`."""
         with self._lock:
-            header = self._header_at(self._number_at(at))
+            number = self._number_at(at)
+            self.store.check_kept(number)
+            header = self._header_at(number)
             return self.trie.prove([bytes(k) for k in keys], root=header.state_root)
 
     def state_call(self, method: str, data: bytes, at: bytes | None) -> bytes:

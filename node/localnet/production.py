@@ -33,12 +33,15 @@ from node.localnet.pool import PooledTx, TxPool
 from node.localnet.runtime import DictBackend, InvalidTransaction, Runtime, State
 from node.localnet.runtime.pallet import DispatchError
 from node.localnet.store import ChainStore
-from node.trie import Trie, ordered_trie_root
+from node.trie import SqliteNodePruner, Trie, ordered_trie_root
 
 log = logging.getLogger(__name__)
 
 MAX_BLOCK_EXTRINSICS = 4_000
 """Cap on pool transactions per block (a stand-in for the block weight/length limits)."""
+
+PRUNE_EVERY = 64
+"""Blocks between moves of the pruning window (flat history and trie nodes, in the block's transaction)."""
 
 TRIE_UNLOAD_EVERY = 512
 """Blocks between trimming the trie's cached nodes (they reload from SQLite on demand)."""
@@ -71,6 +74,7 @@ class BlockProduction:
     finality_lag: int
     finalized_number: int
     keep_blocks: int | None
+    pruner: SqliteNodePruner | None
     _best_header: Header
     _last_ts: int
     _number_to_hash: list[bytes]
@@ -186,14 +190,19 @@ class BlockProduction:
                 self.trie.set(k, v)
         self.store.begin()
         root = self.trie.commit()
+        if self.pruner is not None:
+            self.pruner.record(number, self.trie.last_delta)
         header = Header(parent, number, root, ordered_trie_root(body), digest)
         block_hash = header.hash()
         encoded_body = compact(len(body)) + b"".join(body)
         self.store.put_block(number, block_hash, header.encode(), encoded_body, changes)
         new_final = max(self.finalized_number, number - self.finality_lag)
         self.store.set_meta("finalized", str(new_final).encode())
-        if self.keep_blocks is not None and number % 64 == 0:
-            self.store.prune(max(0, number - self.keep_blocks))
+        if self.keep_blocks is not None and number % PRUNE_EVERY == 0:
+            keep_from = max(0, number - self.keep_blocks)
+            self.store.prune(keep_from)
+            if self.pruner is not None:
+                self.pruner.prune(keep_from)  # same transaction: a kill -9 never half-prunes
         self.store.commit()
         return _Built(number, ts, header, block_hash, changes, included, new_final)
 

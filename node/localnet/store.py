@@ -112,13 +112,14 @@ class ChainStore:
         )
         return {bytes(k): bytes(v) for k, v in rows}
 
-    def _check_pruned(self, number: int) -> None:
+    def check_kept(self, number: int) -> None:
+        """Raise StatePrunedError if block `number`'s state is outside the pruning window."""
         if number < self.pruned_below:
             raise StatePrunedError(f"state of block {number} has been pruned (kept from {self.pruned_below})")
 
     def get_at(self, key: bytes, number: int) -> bytes | None:
         """Value of `key` at block `number`."""
-        self._check_pruned(number)
+        self.check_kept(number)
         row = self.conn.execute(
             "SELECT value FROM kv WHERE key = ? AND block <= ? ORDER BY block DESC LIMIT 1", (key, number)
         ).fetchone()
@@ -126,7 +127,7 @@ class ChainStore:
 
     def keys_at(self, prefix: bytes, number: int, start: bytes | None, limit: int) -> list[bytes]:
         """Up to `limit` keys with `prefix` existing at block `number`, in order, after `start`."""
-        self._check_pruned(number)
+        self.check_kept(number)
         lower = start if start is not None and start >= prefix else prefix
         op = ">" if start is not None and start >= prefix else ">="
         out: list[bytes] = []
