@@ -118,7 +118,8 @@ def weight_block(
         keep &= ~(commits[rows][:, :, None] < registered[cols][:, None, :])
     wd = np.where(keep, ar.from_u16(weights), 0).astype(ar.dtype, copy=False)
     sums = wd.sum(axis=2, keepdims=True)
-    out: Vec = np.where(sums > 0, ar.div(wd, np.broadcast_to(sums, wd.shape)), wd)
+    # Rows summing to 0 hold only zeros (weights are non-negative), and safe_div(0, 0) = 0.
+    out: Vec = ar.div(wd, sums)
     return out
 
 
@@ -141,9 +142,13 @@ class MatrixResult:
 
 
 def _col_normalize(ar: Arith, m: Vec) -> Vec:
-    """``inplace_col_normalize_sparse`` on a block: columns summing to 0 are left as they are."""
-    sums = m.sum(axis=1, keepdims=True)
-    return np.where(sums != 0, ar.div(m, np.broadcast_to(sums, m.shape)), m)
+    """``inplace_col_normalize_sparse`` on a block of non-negative values.
+
+    The chain leaves columns summing to 0 unchanged; such a column holds only zeros, and
+    ``safe_div(0, 0) = 0``, so one division does it.
+    """
+    out: Vec = ar.div(m, m.sum(axis=1, keepdims=True))
+    return out
 
 
 def median_block(scores: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
@@ -177,9 +182,12 @@ def median_block(scores: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     order = keys & mask
     sorted_stake = stake[np.arange(s)[:, None, None], order]
     cum = np.cumsum(sorted_stake, axis=2)
-    # Zero-stake voters never move a crossing and are never picked.
-    cross = (cum > minority[:, None, None]) & (sorted_stake > 0)
-    pick = np.where(cross.any(axis=2), np.argmax(cross, axis=2), v - 1)
+    # cum never decreases, so the first crossing is the number of prefixes at or below the
+    # minority. At that index cum just rose, i.e. the voter has stake (zero-stake voters are never
+    # picked); a negative minority is raised to 0 so that holds at index 0 too. No crossing:
+    # the largest score.
+    floor = np.maximum(minority, 0)[:, None, None]
+    pick = np.minimum(np.count_nonzero(cum <= floor, axis=2), v - 1)
     who = np.take_along_axis(order, pick[:, :, None], axis=2)
     out: Vec = np.take_along_axis(scores, who, axis=2)[:, :, 0]
     return out
@@ -243,12 +251,12 @@ def dense_matrix(
         new = wb
     else:
         old = _col_normalize(ar, bd)
-        new = _col_normalize(ar, ar.mul(wb, np.broadcast_to(stake_r, wb.shape)))
-    ema = ar.mul(np.broadcast_to(a, new.shape), new) + ar.mul(np.broadcast_to(ar.one - a, old.shape), old)
+        new = _col_normalize(ar, ar.mul(wb, stake_r))
+    ema = ar.mul(a, new) + ar.mul(ar.one - a, old)
     keep = ema > 0
     ema = np.where(keep, ema, 0)
     norm = _col_normalize(ar, ema)
-    per_row = ar.mul(norm, np.broadcast_to(inc_k, norm.shape)).sum(axis=2)
+    per_row = ar.mul(norm, inc_k).sum(axis=2)
     div_raw = np.zeros(n, dtype=ar.dtype)
     if yuma3:
         div_raw[rows] = ar.mul(per_row, active_stake[rows])
@@ -256,7 +264,7 @@ def dense_matrix(
     else:
         div_raw[rows] = per_row
         col_max = norm.max(axis=1, keepdims=True) if norm.shape[1] else np.zeros_like(norm)
-        to_store = np.where(col_max != 0, ar.div(norm, np.broadcast_to(col_max, norm.shape)), norm)
+        to_store = ar.div(norm, col_max)  # an all-zero column stays 0 (safe_div)
     return MatrixResult(consensus, trust, incentive, div_raw, _stored(ar, block, keep, to_store))
 
 
