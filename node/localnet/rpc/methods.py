@@ -112,7 +112,7 @@ class RpcMethods(StateMethods):
         }.items():
             t[name] = self._constant(fn)
         t["system_syncState"] = self._sync_state
-        t["system_accountNextIndex"] = self._account_next_index
+        t["system_accountNextIndex"] = t["account_nextIndex"] = self._account_next_index  # alias as in Substrate
         t["chain_getBlockHash"] = t["chain_getHead"] = self._get_block_hash
         t["chain_getHeader"] = self._get_header
         t["chain_getBlock"] = self._get_block

@@ -40,15 +40,17 @@ def positional(params: Any, names: Sequence[str], required: int = 0) -> list[Any
 
 
 def hex_bytes(value: Any, what: str, *, length: int | None = None) -> bytes:
-    """Decode a 0x-prefixed hex string (Substrate's `Bytes`), optionally of an exact byte length."""
+    """Decode a hex string (Substrate's `Bytes`), optionally of an exact byte length.
+
+    Like Substrate (impl-serde `from_hex`) the `0x` prefix is optional: async-substrate-interface (btcli,
+    the bittensor SDK) sends `state_call` data without it, and an empty string for no arguments.
+    """
     if not isinstance(value, str):
         raise invalid_params(f"{what}: expected a 0x-prefixed hex string, got {type(value).__name__}")
-    if not value.startswith("0x"):
-        raise invalid_params(f"{what}: hex string must start with 0x")
     try:
-        raw = bytes.fromhex(value[2:])
+        raw = bytes.fromhex(value.removeprefix("0x"))
     except ValueError:
-        raise invalid_params(f"{what}: not valid hex") from None
+        raise invalid_params(f"{what}: not valid hex (expected a 0x-prefixed hex string)") from None
     if length is not None and len(raw) != length:
         raise invalid_params(f"{what}: expected {length} bytes, got {len(raw)}")
     return raw

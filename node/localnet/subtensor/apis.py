@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from node.localnet.hashing import compact
 from node.localnet.runtime import ApiContext, Runtime
 from node.localnet.subtensor import api_views as v
-from node.localnet.subtensor.api_codec import load_api_codec
+from node.localnet.subtensor.api_codec import V15_PATH, load_api_codec
 from node.localnet.subtensor.context import Ctx
 from node.localnet.subtensor.ledger import Ledger, subnet_account
 from node.localnet.subtensor.rules.emission import block_emission_for_issuance
@@ -44,6 +45,9 @@ HANDLERS: dict[str, View] = {
     "SubnetInfoRuntimeApi_get_block_emission": lambda c: block_emission_for_issuance(int(c.get("TotalIssuance"))),
     "SubnetInfoRuntimeApi_get_subnet_account_id": lambda c, n: subnet_account(n) if c.subnet_exists(n) else None,
     "SubnetInfoRuntimeApi_get_subnet_to_prune": lambda c: None,
+    # stake locks cannot be created on the localnet (their calls are filtered), so no coldkey has one;
+    # btcli asks before every unstake
+    "StakeInfoRuntimeApi_get_coldkey_lock": lambda c, ck, n: None,
     "StakeInfoRuntimeApi_get_stake_info_for_coldkey": lambda c, ck: v.stake_infos(c, ck),
     "StakeInfoRuntimeApi_get_stake_info_for_coldkeys": lambda c, cks: [(ck, v.stake_infos(c, ck)) for ck in cks],
     "StakeInfoRuntimeApi_get_stake_info_for_hotkey_coldkey_netuid": lambda c, hk, ck, n: v.stake_info(c, hk, ck, n),
@@ -101,3 +105,25 @@ def register_apis(runtime: Runtime) -> None:
 
     for method, view in HANDLERS.items():
         runtime.register_api(method, make(method, view))
+    _serve_metadata_v15(runtime)
+
+
+def _serve_metadata_v15(runtime: Runtime) -> None:
+    """Answer `Metadata_metadata_at_version(15)` with the V15 metadata of the same runtime.
+
+    Clients built on async-substrate-interface (btcli, the bittensor SDK) ask for V15 first and take the
+    runtime-API definitions from it; with only V14 they report "Runtime API Call ... not found in registry".
+    """
+    v14_at_version = runtime.apis["Metadata_metadata_at_version"]
+    v15_option = bytes.fromhex(V15_PATH.read_text().strip().removeprefix("0x"))  # Some(OpaqueMetadata)
+
+    def metadata_at_version(ctx: ApiContext, data: bytes) -> bytes:
+        if data[:4] == (15).to_bytes(4, "little"):
+            return v15_option
+        return v14_at_version(ctx, data)
+
+    def metadata_versions(ctx: ApiContext, data: bytes) -> bytes:
+        return compact(2) + (14).to_bytes(4, "little") + (15).to_bytes(4, "little")
+
+    runtime.register_api("Metadata_metadata_at_version", metadata_at_version)
+    runtime.register_api("Metadata_metadata_versions", metadata_versions)
