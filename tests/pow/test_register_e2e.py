@@ -159,3 +159,30 @@ def test_cli_pow_register_json(pownet: PowNet, subnet: int) -> None:
     assert doc["hotkey"] == hotkey.address and doc["status"]["success"] is True
     assert int(pownet.storage("Uids", netuid_key(subnet), decode_address(hotkey.address))) == doc["uid"]
     assert "H/s" in result.stderr and "difficulty 2,000" in result.stderr
+
+
+def test_difficulty_adjusts_every_interval(pownet: PowNet) -> None:
+    """No registrations in an interval (case E) halves the difficulty (target 2: d*(0+2)/(2+2)), down to
+    MinDifficulty; one PoW registration (case C, fewer than target, mostly PoW) leaves it unchanged."""
+    netuid, owner = pownet.new_subnet(difficulty=4_000)
+    key = netuid_key(netuid)
+    pownet.set_hyper(owner, "sudo_set_min_difficulty", netuid, min_difficulty=900)
+    pownet.set_hyper(owner, "sudo_set_adjustment_interval", netuid, adjustment_interval=4)
+    start = int(pownet.storage("LastAdjustmentBlock", key))
+    seen = []
+    for _ in range(12):
+        pownet.handle.chain.produce_blocks(1)
+        seen.append(int(pownet.storage("Difficulty", key)))
+    assert 2_000 in seen and 1_000 in seen and seen[-1] == 900  # 4000 -> 2000 -> 1000 -> clamped at 900
+    assert int(pownet.storage("LastAdjustmentBlock", key)) > start
+    pownet.set_hyper(owner, "sudo_set_difficulty", netuid, difficulty=1_000)
+    pownet.set_hyper(owner, "sudo_set_adjustment_interval", netuid, adjustment_interval=50)
+    coldkey, hotkey = fresh_keypair(), _funded_hotkey(pownet)
+    result = _service(pownet).register(netuid, signer_of(hotkey), encode_address(coldkey.public_key))
+    assert result is not None and result.status.success
+    assert int(pownet.storage("RegistrationsThisInterval", key)) == 1
+    pownet.set_hyper(owner, "sudo_set_adjustment_interval", netuid, adjustment_interval=1)
+    pownet.handle.chain.produce_blocks(1)
+    assert int(pownet.storage("Difficulty", key)) == 1_000  # case C moves only the burn
+    assert int(pownet.storage("RegistrationsThisInterval", key)) == 0
+    assert int(pownet.storage("POWRegistrationsThisInterval", key)) == 0
