@@ -17,6 +17,7 @@ from pathlib import Path
 
 from node.consensus import EpochOutput, run_epoch
 from node.light.chain import canonical_hashes, fetch_by_hash, fetch_range, heads
+from node.light.crosscheck import cross_check
 from node.light.earnings import epoch_earnings
 from node.light.endpoints import EndpointHealth, EndpointPool
 from node.light.epochs import EpochWatcher
@@ -107,6 +108,7 @@ class LightSync:
         self.mismatches = 0
         self._store: LightStore | None = None
         self._alerted: set[str] = set()
+        self._checked = -1
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -128,6 +130,8 @@ class LightSync:
                 if tip is not None:
                     with store.transaction():
                         store.mark_finalized(min(fin.number, tip.number))
+                    if self._outvoted(store, tip):
+                        continue
                 start = self._start(tip, best.number)
                 if start > target:
                     last = self._progress(store, target, fin.number, "following")
@@ -183,10 +187,30 @@ class LightSync:
             return False
         return VerifiedHeader(tip.hash, b"", tip.number, tip.state_root, b"", b"")
 
-    def _handle_reorg(self, store: LightStore, tip: StoredHead) -> bool:
-        """Roll back our unfinalized blocks that left the canonical chain; True if it did."""
+    def _outvoted(self, store: LightStore, tip: StoredHead) -> bool:
+        """With several endpoints, check our finalized block against the majority (once per height).
+
+        If the majority rejects it, what we stored came from a liar (now dropped): roll back to
+        where the remaining endpoints agree, finalized or not, and return True.
+        """
+        number = store.finalized_number()
+        if len(self.pool.usable()) < 2 or number <= self._checked:
+            return False
+        ours = store.hash_at(number)
+        if ours is None or cross_check(self.pool, number, ours):
+            self._checked = number
+            return False
+        self._handle_reorg(store, tip, forced=True)
+        return True
+
+    def _handle_reorg(self, store: LightStore, tip: StoredHead, forced: bool = False) -> bool:
+        """Roll back our unfinalized blocks that left the canonical chain; True if it did.
+
+        Args:
+            forced: our chain came from a dropped liar: roll back even finalized blocks.
+        """
         [canon] = self.pool.run(lambda ep: canonical_hashes(ep, [tip.number]))
-        if canon is None or canon == tip.hash:
+        if canon == tip.hash or (canon is None and not forced):
             return False
         number = tip.number
         fork = -1
@@ -200,7 +224,7 @@ class LightSync:
                     break
             number = lo - 1
         finalized = store.finalized_number()
-        if fork < finalized:
+        if fork < finalized and not forced:
             raise ForkBeyondFinalityError(
                 f"endpoint replaced finalized block #{fork + 1} (finalized up to #{finalized})")
         removed = store.rollback_above(fork)

@@ -88,3 +88,31 @@ def test_endpoint_whose_chain_does_not_link_is_reported(fake: FakeChainServer, t
         sync.run(threading.Event())
     numbers = [r[0] for r in sqlite3.connect(db).execute("SELECT number FROM headers ORDER BY number")]
     assert numbers == [0, 1, 2, 3, 4]  # the consistent prefix, nothing of the broken link
+
+
+def test_majority_of_endpoints_outvotes_a_self_consistent_fake_chain(tmp_path: Path) -> None:
+    """The first endpoint serves a fake chain whose headers hash and link (and claims it final);
+    two honest endpoints agree on the real one: the liar is dropped and its blocks rolled back."""
+    servers = [FakeChainServer() for _ in range(3)]
+    try:
+        liar, h1, h2 = servers
+        real = _branch(h1, None, 0, 12, tag=0xA)
+        for s in (h2, liar):
+            s.headers.update(h1.headers)
+        fake = _branch(liar, real[3], 4, 8, tag=0xF)  # shares 0..3, then its own 4..11
+        h1.canonical = h2.canonical = ["0x" + h.hash().hex() for h in real]
+        liar.canonical = h1.canonical[:4] + ["0x" + h.hash().hex() for h in fake]
+        for s in servers:
+            s.finalized = 11
+        lies: list[LyingEndpointError] = []
+        db = tmp_path / "light.sqlite"
+        p = LightSync(SyncConfig(db, (liar.url, h1.url, h2.url), follow=False, epochs=False),
+                      on_lie=lies.append).run(threading.Event())
+        assert [e.endpoint for e in lies] == [liar.url] and "reject" in lies[0].reason
+        assert {h.url: h.status for h in p.endpoints}[liar.url] == "dropped"
+        rows = sqlite3.connect(db).execute("SELECT hash FROM headers ORDER BY number").fetchall()
+        assert [bytes(r[0]) for r in rows] == [h.hash() for h in real]
+        assert p.rolled_back == 8
+    finally:
+        for s in servers:
+            s.stop()
