@@ -419,7 +419,9 @@ class ChainClient:
                 proof = int(weight.get("proofSize") or weight.get("proof_size") or 0)
             else:
                 ref_time, proof = int(weight), 0
-            return FeeInfo(int(info["partialFee"]), ref_time, proof, str(info.get("class", "normal")).lower())
+            fee = info["partialFee"]
+            partial = int(fee, 16) if isinstance(fee, str) and fee.startswith("0x") else int(fee)
+            return FeeInfo(partial, ref_time, proof, str(info.get("class", "normal")).lower())
         return self.query_fee_runtime_api(extrinsic)
 
     def query_fee_runtime_api(self, extrinsic: bytes) -> FeeInfo:
