@@ -180,14 +180,14 @@ def median_block(scores: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     raw = (scores << bits) if exact else (scores.view(np.int64) & ~mask)
     keys = np.sort(raw | voter, axis=2)
     order = keys & mask
-    sorted_stake = stake[np.arange(s)[:, None, None], order]
-    cum = np.cumsum(sorted_stake, axis=2)
+    # Stake in sorted order, laid out (S, V, K): the running sum then adds whole rows of K.
+    cum = np.cumsum(stake[np.arange(s)[:, None, None], order.transpose(0, 2, 1)], axis=1)
     # cum never decreases, so the first crossing is the number of prefixes at or below the
     # minority. At that index cum just rose, i.e. the voter has stake (zero-stake voters are never
     # picked); a negative minority is raised to 0 so that holds at index 0 too. No crossing:
     # the largest score.
     floor = np.maximum(minority, 0)[:, None, None]
-    pick = np.minimum(np.count_nonzero(cum <= floor, axis=2), v - 1)
+    pick = np.minimum(np.count_nonzero(cum <= floor, axis=1), v - 1)
     who = np.take_along_axis(order, pick[:, :, None], axis=2)
     out: Vec = np.take_along_axis(scores, who, axis=2)[:, :, 0]
     return out
