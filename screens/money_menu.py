@@ -25,7 +25,11 @@ class MoneyMenuScreen(Screen[None]):
     """The money launcher. `session_factory` opens the network connection on first use (in a worker)."""
 
     CSS_PATH = str(ASSETS / "money_menu.tcss")
-    BINDINGS = [("escape", "app.pop_screen", "Back")]
+    BINDINGS = [("escape", "app.pop_screen", "Back"), ("p", "open('portfolio')", "Portfolio"),
+                ("s", "open('stake')", "Stake"), ("t", "open('transfer')", "Transfer"),
+                ("v", "open('validators')", "Validators"), ("n", "open('subnets')", "Subnets"),
+                ("g", "open('register')", "Register"), ("o", "open('offline')", "Offline sign"),
+                ("f", "open('faucet')", "Faucet")]
 
     def __init__(self, wallets: WalletService, session_factory: Callable[[], MoneySession]) -> None:
         super().__init__()
@@ -53,8 +57,12 @@ class MoneyMenuScreen(Screen[None]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        self.action_open(str(event.button.id))
+
+    def action_open(self, key: str) -> None:
+        """Open one of the money screens (or run the faucet)."""
         self.query_one("#error", Static).update("Connecting..." if self.session is None else "")
-        self._open(str(event.button.id))
+        self._open(key)
 
     @work(thread=True, exclusive=True, group="money-open", exit_on_error=False)
     def _open(self, key: str) -> None:

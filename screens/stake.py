@@ -60,6 +60,21 @@ class StakeScreen(TxFlow):
     def on_mount(self) -> None:
         self._show_fields(self._action)
         self.show_error("")
+        if self._hotkey and self._netuid is not None:
+            self.query_one("#amount", Input).focus()  # opened from a validator/position: type the amount
+
+    @on(Input.Submitted, "#amount")
+    def _amount_entered(self) -> None:
+        action = str(self.query_one("#action", Select).value)
+        self.query_one("#tolerance" if action in ("stake", "unstake", "swap") else "#password", Input).focus()
+
+    @on(Input.Submitted, "#tolerance")
+    def _tolerance_entered(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def _password_entered(self) -> None:
+        self._preview()
 
     @on(Select.Changed, "#action")
     def _action_changed(self, event: Select.Changed) -> None:

@@ -21,7 +21,10 @@ PHASE_WORDS = {
 def status_text(view: TxStatusView) -> str:
     """Multi-line text for a status: phase, block, fee, error with what to do next, events."""
     where = f" in block #{view.block_number}" if view.block_number is not None else ""
-    lines = [f"{PHASE_WORDS.get(view.phase, view.phase)}{where}", view.detail, f"tx {view.tx_hash}"]
+    phase = PHASE_WORDS.get(view.phase, view.phase)
+    if view.success is False:
+        phase = f"Failed ({phase.lower()}; only the fee was charged)"
+    lines = [f"{phase}{where}", view.detail, f"tx {view.tx_hash}"]
     if view.fee is not None:
         lines.append(f"fee paid: {view.fee} TAO")
     if view.error:

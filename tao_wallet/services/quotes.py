@@ -109,7 +109,8 @@ class QuoteService:
             factor = (1 + tolerance_pct / 100) if direction == "stake" else (1 - tolerance_pct / 100)
             rounding = ROUND_UP if direction == "stake" else ROUND_DOWN
             limit = int((Decimal(price) * factor).to_integral_value(rounding))
-            self._check_fill(direction, amount_rao - fee, out, limit, allow_partial, netuid)
+            if not allow_partial:
+                self._check_fill(direction, amount_rao, fee, out, limit, netuid)
         view = StakeQuoteView(
             netuid=netuid, direction=direction, amount_in=rao_to_tao(amount_rao), expected_out=rao_to_tao(out),
             spot_price=rao_to_tao(price), swap_fee=rao_to_tao(fee), price_impact_pct=impact.quantize(Decimal("0.0001")),
@@ -118,21 +119,27 @@ class QuoteService:
         )
         return view, limit
 
-    @staticmethod
-    def _check_fill(direction: str, amount_in: int, out: int, limit: int, allow_partial: bool, netuid: int) -> None:
-        """The pool price ends beyond the average execution price (fee excluded): an average beyond the limit cannot fill."""
-        if allow_partial:
-            return
+    def _check_fill(self, direction: str, amount_in: int, fee: int, out: int, limit: int, netuid: int) -> None:
+        """Refuse when the pool price after the whole trade would be past the limit (the chain would refuse).
+
+        The price after the trade is the pool's marginal price at `amount_in`, measured with a second
+        simulation slightly larger, with the pool fee taken out (the chain's limit is on the pool price).
+        """
+        step = max(amount_in // 1000, 1_000_000)
+        net = Decimal(amount_in - fee) / Decimal(amount_in) if amount_in else Decimal(1)
         if direction == "stake":
-            average = amount_in * RAO // out
-            beyond = average > limit
+            out2, _ = self.sim_stake(netuid, amount_in + step)
+            gained = out2 - out
+            end_price = Decimal(step * RAO) / gained * net if gained > 0 else Decimal(2**64)
+            beyond = end_price > limit
         else:
-            average = out * RAO // amount_in
-            beyond = average < limit
+            out2, _ = self.sim_unstake(netuid, amount_in + step)
+            end_price = Decimal((out2 - out) * RAO) / step / net if net else Decimal(0)
+            beyond = end_price < limit
         if beyond:
             raise WalletError(
                 "limit_cannot_fill",
                 f"at a limit of {tao_str(rao_to_tao(limit))} TAO/alpha the whole amount cannot fill on subnet {netuid} "
-                f"(it would execute at about {tao_str(rao_to_tao(average))} TAO/alpha): raise --tolerance, trade "
-                "less, or pass --partial to fill what the limit allows",
+                f"(the pool price would end at about {tao_str(rao_to_tao(int(end_price)))} TAO/alpha): raise the "
+                "tolerance, trade less, or allow a partial fill (--partial) to fill what the limit allows",
             )
