@@ -12,10 +12,11 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from node.localnet.events import ChainEvent
+from node.localnet.events import ChainEvent, ExtrinsicReady
 from node.localnet.genesis import GenesisConfig
 from node.localnet.hashing import compact, decode_compact
 from node.localnet.header import Header
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 
 Installer = Callable[[Runtime], None]
 
-__all__ = ["Chain", "InvalidTransaction", "StatePrunedError", "UnknownBlockError", "UnknownRuntimeApiError"]
+__all__ = ["Chain", "InvalidTransaction", "StatePrunedError", "SubmitResult", "UnknownBlockError",
+           "UnknownRuntimeApiError"]
 
 
 class UnknownBlockError(LookupError):
@@ -46,6 +48,20 @@ class UnknownBlockError(LookupError):
 
 class UnknownRuntimeApiError(LookupError):
     """state_call of a runtime API method this runtime does not provide (Substrate's wording)."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """Outcome of pooling a transaction.
+
+    Attributes:
+        tx_hash: blake2-256 of the extrinsic.
+        ready: True if it can go into the next block; False if it waits for an earlier nonce
+            ("future"); an ExtrinsicReady event follows when the gap is filled.
+    """
+
+    tx_hash: bytes
+    ready: bool
 
 
 class _HistoricalBackend:
@@ -300,19 +316,54 @@ class Chain(BlockProduction):
     # ---- pool ----------------------------------------------------------------------------------
 
     def submit(self, extrinsic: bytes) -> bytes:
-        """Validate and pool a signed extrinsic; return its hash.
+        """Validate and pool a signed extrinsic; return its hash (see :meth:`submit_tracked`).
 
         Raises:
             InvalidTransaction: with the author RPC code/message/data Substrate would return.
         """
+        return self.submit_tracked(extrinsic).tx_hash
+
+    def submit_tracked(self, extrinsic: bytes) -> SubmitResult:
+        """Validate and pool a signed extrinsic; say whether it is ready or waits for an earlier nonce.
+
+        Pooled transactions of the same sender that this one un-blocks (future -> ready) are announced
+        with ExtrinsicReady events.
+
+        Raises:
+            InvalidTransaction: with the author RPC code/message/data Substrate would return.
+        """
+        events: list[ChainEvent] = []
         with self._lock:
             xt = self.runtime.codec.decode(bytes(extrinsic))
             if xt.hash in self.pool.by_hash:
                 raise InvalidTransaction.already_imported(xt.hash)
             state = State(self.md, self.latest)
             valid = self.runtime.validate(state, xt, self.best_number + 1)
+            signer = xt.signer
+            assert signer is not None
+            nonce = self._nonce(signer)
+            was_ready = set(self.pool.ready_run(signer, nonce))
             self.pool.add(xt, valid, death=self.best_number + 1 + valid.longevity)
-            return xt.hash
+            run = self.pool.ready_run(signer, nonce)
+            ready = xt.hash in run
+            events.extend(ExtrinsicReady(h) for h in run if h != xt.hash and h not in was_ready)
+        self._notify(events)
+        return SubmitResult(xt.hash, ready)
+
+    def is_ready(self, tx_hash: bytes) -> bool | None:
+        """True if a pooled transaction can go into the next block, False if future, None if not pooled."""
+        with self._lock:
+            tx = self.pool.by_hash.get(bytes(tx_hash))
+            if tx is None:
+                return None
+            return tx.xt.signer is None or tx.xt.hash in self.pool.ready_run(tx.xt.signer, self._nonce(tx.xt.signer))
+
+    def has_ready(self) -> bool:
+        """Whether the next block would include something beyond the inherents (ready txs or dev mints)."""
+        with self._lock:
+            if self._pending_mints:
+                return True
+            return any(self.pool.ready_run(signer, self._nonce(signer)) for signer in self.pool.by_sender)
 
     def pending_extrinsics(self) -> list[bytes]:
         """Encoded extrinsics in the pool (arrival order)."""

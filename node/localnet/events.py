@@ -24,6 +24,13 @@ class Finalized:
 
 
 @dataclass(frozen=True)
+class ExtrinsicReady:
+    """A pooled transaction waiting for an earlier nonce (future) became ready: the gap was filled."""
+
+    tx_hash: bytes
+
+
+@dataclass(frozen=True)
 class ExtrinsicIncluded:
     """A pooled transaction was included in a block at `index`."""
 
@@ -56,4 +63,4 @@ class StorageChanged:
     changes: dict[bytes, bytes | None]
 
 
-ChainEvent = NewHead | Finalized | ExtrinsicIncluded | ExtrinsicFinalized | ExtrinsicDropped | StorageChanged
+ChainEvent = NewHead | Finalized | ExtrinsicReady | ExtrinsicIncluded | ExtrinsicFinalized | ExtrinsicDropped | StorageChanged

@@ -77,6 +77,16 @@ class TxPool:
                 self.by_sender.pop(tx.xt.signer, None)
         return tx
 
+    def ready_run(self, signer: bytes, state_nonce: int) -> list[bytes]:
+        """Hashes of the sender's ready transactions: consecutive nonces from `state_nonce`, in order."""
+        slots = self.by_sender.get(signer, {})
+        out = []
+        n = state_nonce
+        while n in slots:
+            out.append(slots[n])
+            n += 1
+        return out
+
     def next_nonce(self, signer: bytes, state_nonce: int) -> int:
         """The nonce after the consecutive run of pooled nonces starting at `state_nonce`."""
         slots = self.by_sender.get(signer, {})

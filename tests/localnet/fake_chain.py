@@ -77,6 +77,12 @@ class InvalidTransaction(Exception):
 COUNTER_KEY = b"\x01counter"
 
 
+@dataclass(frozen=True)
+class FakeSubmitResult:
+    tx_hash: bytes
+    ready: bool
+
+
 @dataclass
 class FakeChain:
     """Extrinsics are accepted iff they start with 0xAA; each included one bumps a counter in storage."""
@@ -160,6 +166,12 @@ class FakeChain:
                 raise InvalidTransaction(1013, "Transaction Already Imported", "already imported")
             self._pool.append(extrinsic)
             return blake2(extrinsic)
+
+    def submit_tracked(self, extrinsic: bytes) -> FakeSubmitResult:
+        return FakeSubmitResult(self.submit(extrinsic), True)  # no nonces here: everything is ready
+
+    def has_ready(self) -> bool:
+        return bool(self._pool)
 
     def pending_extrinsics(self) -> list[bytes]:
         return list(self._pool)

@@ -323,9 +323,38 @@ def test_watched_transaction_that_expires_in_the_pool_is_reported_invalid(
         ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "author_submitAndWatchExtrinsic",
                             "params": [str(doomed.data)]}))
         sub_id = json.loads(ws.recv())["result"]
-        assert json.loads(ws.recv())["params"] == {"subscription": sub_id, "result": "ready"}
+        assert json.loads(ws.recv())["params"] == {"subscription": sub_id, "result": "future"}
         raw_rpc(localnet_url, "dev_newBlock", [{"count": 8}])
         update = json.loads(ws.recv())
         assert update["method"] == "author_extrinsicUpdate"
         assert update["params"] == {"subscription": sub_id, "result": "invalid"}
     assert str(doomed.data) not in substrate.rpc_request("author_pendingExtrinsics", [])["result"]
+
+
+def test_watched_future_transaction_reports_future_then_ready_and_seals_no_empty_block(
+    substrate: SubstrateInterface, localnet_url: str
+) -> None:
+    sender = funded_account(substrate)
+    nonce = substrate.get_account_nonce(sender.ss58_address)
+    later = transfer(substrate, sender, alice().ss58_address, TAO, nonce=nonce + 1)
+    with connect(localnet_url) as ws:
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "author_submitAndWatchExtrinsic",
+                            "params": [str(later.data)]}))
+        sub_id = json.loads(ws.recv())["result"]
+        assert json.loads(ws.recv())["params"] == {"subscription": sub_id, "result": "future"}
+        best = int(raw_rpc(localnet_url, "chain_getHeader")["number"], 16)
+        time.sleep(0.5)  # instant seal has nothing ready to include: no (empty) block
+        assert int(raw_rpc(localnet_url, "chain_getHeader")["number"], 16) == best
+        assert str(later.data) in raw_rpc(localnet_url, "author_pendingExtrinsics")
+        gap = transfer(substrate, sender, alice().ss58_address, TAO, nonce=nonce)
+        raw_rpc(localnet_url, "author_submitExtrinsic", [str(gap.data)])
+        updates = []
+        while not updates or "finalized" not in updates[-1]:
+            message = json.loads(ws.recv(timeout=10))
+            assert message["params"]["subscription"] == sub_id
+            result = message["params"]["result"]
+            updates.append(result if isinstance(result, dict) else {result: None})
+        assert [next(iter(u)) for u in updates] == ["ready", "inBlock", "finalized"]
+        in_block = updates[1]["inBlock"]
+        assert int(raw_rpc(localnet_url, "chain_getHeader", [in_block])["number"], 16) == best + 1
+    assert substrate.get_account_nonce(sender.ss58_address) == nonce + 2

@@ -231,9 +231,10 @@ class RpcMethods(StateMethods):
     async def _submit(self, conn: Any, params: Any, deferred: Deferred) -> Any:
         (ext_hex,) = p.positional(params, ["extrinsic"], required=1)
         extrinsic = p.hex_bytes(ext_hex, "extrinsic")
-        tx_hash: bytes = await self.run(lambda: self.chain.submit(extrinsic))
-        self.producer.extrinsic_accepted()
-        return hx(tx_hash)
+        result = await self.run(lambda: self.chain.submit_tracked(extrinsic))
+        if result.ready:  # a future-nonce transaction alone does not seal a block
+            self.producer.extrinsic_accepted()
+        return hx(result.tx_hash)
 
     async def _submit_and_watch(self, conn: Any, params: Any, deferred: Deferred) -> Any:
         (ext_hex,) = p.positional(params, ["extrinsic"], required=1)
@@ -242,7 +243,8 @@ class RpcMethods(StateMethods):
         # Watch before submitting: with instant seal the block can be produced before we'd get a chance.
         sub = self._subscribe(conn, "extrinsic", tx_hash=expected)
         try:
-            tx_hash: bytes = await self.run(lambda: self.chain.submit(extrinsic))
+            result = await self.run(lambda: self.chain.submit_tracked(extrinsic))
+            tx_hash: bytes = result.tx_hash
         except BaseException:
             self.hub.remove(conn, sub.id, ("extrinsic",))
             raise
@@ -250,8 +252,11 @@ class RpcMethods(StateMethods):
             logger.warning("chain tx hash %s differs from blake2_256(extrinsic)", tx_hash.hex())
             self.hub.remove(conn, sub.id, ("extrinsic",))
             sub = self.hub.add(conn, "extrinsic", conn.send, tx_hash=tx_hash)
-        self.producer.extrinsic_accepted()
-        deferred.append(lambda: self.hub.activate(sub, ["ready"]))
+        # Substrate: "future" while an earlier nonce is missing, then "ready" once the gap is filled.
+        status = "ready" if result.ready else "future"
+        if result.ready:
+            self.producer.extrinsic_accepted()
+        deferred.append(lambda: self.hub.activate(sub, [status]))
         return sub.id
 
     async def _pending(self, conn: Any, params: Any, deferred: Deferred) -> Any:

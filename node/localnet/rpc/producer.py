@@ -85,8 +85,7 @@ class BlockProducer:
             # Let submissions already in flight reach the pool, so a burst shares one block.
             await asyncio.sleep(0)
             try:
-                pending = await self._run(self._chain.pending_extrinsics)
-                if pending:
+                if await self._run(self._chain.has_ready):  # future-nonce txs alone: no empty block
                     await self._run(self._chain.produce_block)
             except Exception:
                 logger.exception("instant seal failed to produce a block")

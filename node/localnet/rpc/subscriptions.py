@@ -163,6 +163,8 @@ class SubscriptionHub:
                         sub.notify(header)
             elif name == "StorageChanged":
                 self._storage_changed(event.block_hash, event.changes)
+            elif name == "ExtrinsicReady":  # a future transaction's nonce gap was filled
+                self._tx_update(event.tx_hash, "ready", final=False)
             elif name == "ExtrinsicIncluded":
                 self._tx_update(event.tx_hash, {"inBlock": "0x" + event.block_hash.hex()}, final=False)
             elif name == "ExtrinsicFinalized":
