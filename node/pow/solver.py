@@ -192,6 +192,8 @@ class PowSolver:
                 else:
                     solution = self._accept(jobs_by_gen.get(gen), job, nonce, seal)
                     if solution is not None:
+                        if on_progress is not None:  # a final report, so fast solves show their numbers too
+                            on_progress(self._progress(counters, cpu, started, job, refreshes))
                         return solution
                 if now - last_refresh >= self.refresh_interval:
                     last_refresh = now

@@ -105,6 +105,9 @@ def pownet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PowNet]:
     runner = TxRunner(chain, PendingStore(Path(tmp_path_factory.mktemp("pow-pending"))))
     net = PowNet(handle, handle.url, chain, runner)
     net.sudo("AdminUtils", "sudo_set_network_rate_limit", {"rate_limit": 0})  # several subnets per module
+    # and keep the lock cost from doubling past the owners' funds: it decays fully within a block or two
+    net.sudo("AdminUtils", "sudo_set_network_min_lock_cost", {"lock_cost": 100 * 10**9})
+    net.sudo("AdminUtils", "sudo_set_lock_reduction_interval", {"interval": 1})
     yield net
     runner.close()
     chain.close()
