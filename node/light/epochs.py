@@ -86,6 +86,24 @@ class EpochWatcher:
                         if int(got[("LastMechansimStepBlock", (u16(n),))]) == header.number]
             self._networks = total + 4
 
+    def epochs_in_batch(self, headers: Sequence[VerifiedHeader]) -> dict[int, list[int]]:
+        """``epochs_in`` for many headers with one pipelined round trip (block number -> netuids)."""
+        todo = [h for h in headers if h.number > 0] if self.enabled else []
+        if not todo:
+            return {}
+        names = [("TotalNetworks", ())] + [("LastMechansimStepBlock", (u16(n),)) for n in range(1, self._networks)]
+        known = self._networks
+        keys = [self.schema.key(S, name, *k) for name, k in names]
+        out: dict[int, list[int]] = {}
+        for h, values in zip(todo, self.reader.read_many([(h, keys) for h in todo]), strict=True):
+            total = int(self.schema.decode(S, "TotalNetworks", values[keys[0]]))
+            if total > known:
+                out[h.number] = self.epochs_in(h)  # more subnets than keys asked for: read again
+                continue
+            out[h.number] = [n for n in range(1, total) if int(self.schema.decode(
+                S, "LastMechansimStepBlock", values[keys[n]])) == h.number]
+        return out
+
     def capture(self, header: VerifiedHeader, parent: VerifiedHeader, netuid: int) -> EpochSnapshot:
         """Snapshot the inputs (parent state) and outputs (epoch block state) of one epoch."""
         nu = u16(netuid)

@@ -28,6 +28,38 @@ def _parse_values(endpoint: str, answer: object, keys: Sequence[bytes]) -> dict[
     return {k: out.get(k) for k in keys}
 
 
+def _verify(url: str, header: VerifiedHeader, chunk: Sequence[bytes], proof_answer: object,
+            values_answer: object | None) -> dict[bytes, bytes | None]:
+    try:
+        proof = [bytes.fromhex(p[2:]) for p in proof_answer["proof"]]  # type: ignore[index]
+        proven = verify_read_proof(header.state_root, proof, chunk)
+    except (InvalidProofError, KeyError, TypeError, ValueError) as exc:
+        raise LyingEndpointError(url, f"bad read proof at #{header.number}: {exc}") from exc
+    if values_answer is not None:
+        served = _parse_values(url, values_answer, chunk)
+        for k in chunk:
+            if served[k] != proven[k]:
+                raise LyingEndpointError(url, f"wrong storage value at #{header.number} for key 0x{k.hex()[:24]}..")
+    return proven
+
+
+def read_many_on(ep: RpcEndpoint, jobs: Sequence[tuple[VerifiedHeader, Sequence[bytes]]],
+                 check_values: bool = True) -> list[dict[bytes, bytes | None]]:
+    """Verified reads at several headers in one pipelined round trip (each job at most CHUNK keys)."""
+    reqs: list[tuple[str, list[object]]] = []
+    for header, keys in jobs:
+        if len(keys) > CHUNK:
+            raise ValueError(f"at most {CHUNK} keys per job")
+        hex_keys, at = [_hex(k) for k in keys], _hex(header.hash)
+        reqs.append(("state_getReadProof", [hex_keys, at]))
+        if check_values:
+            reqs.append(("state_queryStorageAt", [hex_keys, at]))
+    answers = ep.call_many(reqs)
+    step = 2 if check_values else 1
+    return [_verify(ep.url, header, keys, answers[i * step], answers[i * step + 1] if check_values else None)
+            for i, (header, keys) in enumerate(jobs)]
+
+
 def read_verified_on(ep: RpcEndpoint, header: VerifiedHeader, keys: Sequence[bytes],
                      check_values: bool = True) -> dict[bytes, bytes | None]:
     """Fetch values and a read proof from one endpoint and verify both against ``header``.
@@ -40,27 +72,9 @@ def read_verified_on(ep: RpcEndpoint, header: VerifiedHeader, keys: Sequence[byt
         LyingEndpointError: a bad proof, or a served value that differs from the proven one.
     """
     result: dict[bytes, bytes | None] = {}
-    at = _hex(header.hash)
-    for i in range(0, len(keys), CHUNK):
-        chunk = list(keys[i : i + CHUNK])
-        hex_keys = [_hex(k) for k in chunk]
-        reqs: list[tuple[str, list[object]]] = [("state_getReadProof", [hex_keys, at])]
-        if check_values:
-            reqs.append(("state_queryStorageAt", [hex_keys, at]))
-        answers = ep.call_many(reqs)
-        proof_answer = answers[0]
-        try:
-            proof = [bytes.fromhex(p[2:]) for p in proof_answer["proof"]]
-            proven = verify_read_proof(header.state_root, proof, chunk)
-        except (InvalidProofError, KeyError, TypeError, ValueError) as exc:
-            raise LyingEndpointError(ep.url, f"bad read proof at #{header.number}: {exc}") from exc
-        if check_values:
-            served = _parse_values(ep.url, answers[1], chunk)
-            for k in chunk:
-                if served[k] != proven[k]:
-                    raise LyingEndpointError(
-                        ep.url, f"wrong storage value at #{header.number} for key 0x{k.hex()[:24]}..")
-        result.update(proven)
+    chunks = [list(keys[i : i + CHUNK]) for i in range(0, len(keys), CHUNK)]
+    for got in read_many_on(ep, [(header, c) for c in chunks], check_values):
+        result.update(got)
     return result
 
 
@@ -76,4 +90,10 @@ class VerifiedReader:
         """Proven values of ``keys`` at ``header`` (None = proven absent)."""
         out = self.pool.run(lambda ep: read_verified_on(ep, header, keys, self.check_values))
         self.reads += len(keys)
+        return out
+
+    def read_many(self, jobs: Sequence[tuple[VerifiedHeader, Sequence[bytes]]]) -> list[dict[bytes, bytes | None]]:
+        """Proven values for several (header, keys) jobs in one pipelined round trip."""
+        out = self.pool.run(lambda ep: read_many_on(ep, jobs, self.check_values))
+        self.reads += sum(len(k) for _, k in jobs)
         return out

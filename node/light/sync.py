@@ -147,11 +147,13 @@ class LightSync:
                 parent = self._parent(store, tip, headers[0])
                 if parent is False:
                     continue  # our tip is no longer the parent: a reorg, handled next round
+                linked = headers if isinstance(parent, VerifiedHeader) else headers[1:]
+                epochs = watcher.epochs_in_batch(linked) if watcher is not None else {}
                 for h in headers:
                     if stop.is_set():
                         break
                     self._commit_block(store, watcher, h, parent if isinstance(parent, VerifiedHeader)
-                                       else None, h.number <= fin.number)
+                                       else None, h.number <= fin.number, epochs.get(h.number, []))
                     parent = h
                 last = self._progress(store, target, fin.number, "syncing")
             return self._progress(store, last.target, last.finalized, "stopped")
@@ -233,10 +235,10 @@ class LightSync:
         return True
 
     def _commit_block(self, store: LightStore, watcher: EpochWatcher | None, h: VerifiedHeader,
-                      parent: VerifiedHeader | None, finalized: bool) -> None:
+                      parent: VerifiedHeader | None, finalized: bool, netuids: list[int]) -> None:
         derived: list[tuple[str, list[dict[str, object]]]] = []
         if watcher is not None and parent is not None:
-            for netuid in watcher.epochs_in(h):
+            for netuid in netuids:
                 derived += self._epoch_rows(watcher, h, parent, netuid)
         with store.transaction():
             store.insert_header(h, finalized)
