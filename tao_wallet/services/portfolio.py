@@ -37,7 +37,7 @@ class PortfolioService:
         with chain_errors():
             client = self.chain.client
             block = client.best_block()
-            accounts = [client.account(k) for k in keys]
+            accounts = [self.api.account(k) for k in keys]
             rows = self.api.call("StakeInfoRuntimeApi_get_stake_info_for_coldkeys", _vec_accounts(keys)) if keys else []
             infos = self.api.call("SubnetInfoRuntimeApi_get_all_dynamic_info")
         names = {num(i["netuid"]): text(i["subnet_name"]) for i in infos if i is not None}
@@ -62,7 +62,7 @@ class PortfolioService:
         return PortfolioView(
             network=self.chain.profile.name, block_number=block.number,
             coldkeys=tuple(encode_address(k) for k in own), watch_only=tuple(encode_address(k) for k in watched),
-            free=rao_to_tao(sum(a.free for a in accounts)), reserved=rao_to_tao(sum(a.reserved for a in accounts)),
+            free=rao_to_tao(sum(a[0] for a in accounts)), reserved=rao_to_tao(sum(a[1] for a in accounts)),
             positions=tuple(positions), stake_spot=sum((p.value_spot for p in positions), rao_to_tao(0)),
             stake_after_slippage=sum((p.value_after_slippage for p in positions), rao_to_tao(0)),
         )

@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from tao_wallet.models import StakeQuoteView
 from tao_wallet.services.chain import ChainService, chain_errors, rao_to_tao, tao_str
 from tao_wallet.services.errors import WalletError
-from tao_wallet.services.runtime_api import RuntimeApi, num, storage_or, u16, u64
+from tao_wallet.services.runtime_api import RuntimeApi, num, u16, u64, unwrap
 
 RAO = 10**9
 DEFAULT_TOLERANCE = Decimal("0.5")
@@ -46,7 +46,7 @@ class QuoteService:
         if not 0 <= netuid < 2**16:
             return False
         with chain_errors():
-            return bool(storage_or(self.chain.client, "SubtensorModule", "NetworksAdded", u16(netuid), default=False))
+            return bool(unwrap(self.api.storage("SubtensorModule", "NetworksAdded", u16(netuid))))
 
     def require_subnet(self, netuid: int) -> None:
         """Raises WalletError("subnet_not_found") for a netuid that does not exist."""

@@ -23,7 +23,7 @@ from tao_wallet.services.chain import (
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.prepared_tx import PreparedTx, account_arg, compose, preview_call, send_prepared
 from tao_wallet.services.quotes import QuoteService
-from tao_wallet.services.runtime_api import RuntimeApi, num, storage_or, u16
+from tao_wallet.services.runtime_api import RuntimeApi, num, u16, unwrap
 from tao_wallet.services.tx import TxRunner
 
 S = "SubtensorModule"
@@ -38,9 +38,13 @@ class RegistrationService:
         self.api = api or RuntimeApi(chain.client)
         self.quotes = QuoteService(chain, self.api)
 
-    def _storage(self, item: str, *keys: bytes, default: Any = 0) -> Any:
+    def _storage(self, item: str, *keys: bytes, default: Any = None) -> Any:
         with chain_errors():
-            return storage_or(self.chain.client, S, item, *keys, default=default)
+            return unwrap(self.api.storage(S, item, *keys, default=default))
+
+    def _vec(self, item: str, *keys: bytes) -> list[int]:
+        with chain_errors():
+            return [num(v) for v in self.api.storage(S, item, *keys, default=())]
 
     def info(self, netuid: int) -> RegistrationInfoView:
         """Cost, immunity and pruning risk of registering on `netuid` now."""
@@ -120,8 +124,8 @@ class RegistrationService:
         if owner != ck:
             raise WalletError("not_hotkey_owner", f"hotkey {encode_address(hk)} is not owned by your coldkey")
         new = int((pct * 65_535 / 100).to_integral_value(ROUND_HALF_UP))
-        lo, hi = int(self._storage("MinDelegateTake")), int(self._storage("MaxDelegateTake", default=11_796))
-        current = int(self._storage("Delegates", hk, default=11_796))
+        lo, hi = int(self._storage("MinDelegateTake")), int(self._storage("MaxDelegateTake"))
+        current = int(self._storage("Delegates", hk))
         if not lo <= new <= hi:
             raise WalletError("take_out_of_bounds", f"take must be between {_pct(lo)} and {_pct(hi)} on this chain")
         if new == current:

@@ -16,6 +16,7 @@ from typing import Any
 import bt_decode
 
 from node.client.client import ChainClient
+from node.client.runtime import hash_storage_key, twox_128
 from tao_wallet.paths import ASSETS
 from tao_wallet.services.errors import WalletError
 
@@ -23,9 +24,19 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class _Entry:
+    prefix: bytes
+    hashers: tuple[str, ...]
+    value_type: int
+    default: bytes
+    optional: bool
+
+
+@dataclass(frozen=True)
 class _Api:
     registry: Any
     outputs: dict[str, int]
+    storage: dict[tuple[str, str], _Entry]
 
 
 #: Decoded V15 registries by (genesis, spec version): decoding costs ~0.3 s.
@@ -48,6 +59,13 @@ def num(value: Any) -> int:
     while isinstance(value, tuple | list) and len(value) == 1:
         value = value[0]
     return int(value)
+
+
+def unwrap(value: Any) -> Any:
+    """Strip bt-decode's newtype 1-tuples from a scalar (not for vectors: a 1-element vector is a 1-tuple too)."""
+    while isinstance(value, tuple | list) and len(value) == 1:
+        value = value[0]
+    return value
 
 
 def acct(value: Any) -> bytes:
@@ -81,19 +99,32 @@ class RuntimeApi:
         self.client = client
 
     def _api(self) -> _Api:
-        runtime = self.client.runtime()
-        key = (self.client.genesis_hash, runtime.spec_version)
+        # the spec version comes from a cheap RPC: reads never need scalecodec's (slow) full metadata decode
+        spec = int(self.client.runtime_version()["specVersion"])
+        key = (self.client.genesis_hash, spec)
         with _LOCK:
             cached = _CACHE.get(key)
         if cached is not None:
             return cached
         raw = self._v15_from_node()
         if raw is None:
-            raw = self._v15_bundled(runtime.spec_version)
+            raw = self._v15_bundled(spec)
         md = bt_decode.MetadataV15.decode_from_metadata_option(raw)
         value = md.value()
         outputs = {f"{api['name']}_{m['name']}": int(m["output"]) for api in value["apis"] for m in api["methods"]}
-        api = _Api(bt_decode.PortableRegistry.from_metadata_v15(md), outputs)
+        storage: dict[tuple[str, str], _Entry] = {}
+        for pallet in value["pallets"]:
+            if not pallet.get("storage"):
+                continue
+            prefix = twox_128(pallet["storage"]["prefix"].encode())
+            for entry in pallet["storage"]["entries"]:
+                ty = entry["ty"]
+                hashers, value_type = ((), int(ty["Plain"])) if "Plain" in ty else (
+                    tuple(ty["Map"]["hashers"]), int(ty["Map"]["value"]))
+                storage[(pallet["name"], entry["name"])] = _Entry(
+                    prefix + twox_128(entry["name"].encode()), hashers, value_type, bytes(entry["default"]),
+                    entry["modifier"] == "Optional")
+        api = _Api(bt_decode.PortableRegistry.from_metadata_v15(md), outputs, storage)
         with _LOCK:
             _CACHE[key] = api
         return api
@@ -114,6 +145,32 @@ class RuntimeApi:
         raise WalletError("runtime_mismatch", f"the node serves no V15 metadata and none is bundled for spec "
                           f"{spec_version}; runtime APIs cannot be decoded")
 
+    def storage(self, pallet: str, item: str, *keys: bytes, default: Any = None, at: bytes | None = None) -> Any:
+        """A storage value decoded with the V15 types; absent optional values give `default`, absent
+        values with a chain default give that default (as the runtime would)."""
+        api = self._api()
+        entry = api.storage.get((pallet, item))
+        if entry is None:
+            raise WalletError("runtime_mismatch", f"this chain's runtime has no storage {pallet}.{item}")
+        if len(keys) != len(entry.hashers):
+            raise ValueError(f"{pallet}.{item} takes {len(entry.hashers)} key(s), got {len(keys)}")
+        key = entry.prefix + b"".join(hash_storage_key(h, k) for h, k in zip(entry.hashers, keys, strict=True))
+        params: list[Any] = ["0x" + key.hex()] + ([] if at is None else ["0x" + at.hex()])
+        result = self.client.read("state_getStorage", params)
+        if result is None:
+            if entry.optional:
+                return default
+            raw = entry.default
+        else:
+            raw = bytes.fromhex(str(result)[2:])
+        return bt_decode.decode(f"scale_info::{entry.value_type}", api.registry, raw)
+
+    def account(self, public_key: bytes) -> tuple[int, int, int, int]:
+        """(free, reserved, frozen, nonce) in rao from System.Account."""
+        info = self.storage("System", "Account", public_key)
+        data = info["data"]
+        return num(data["free"]), num(data["reserved"]), num(data.get("frozen", 0)), num(info["nonce"])
+
     def call(self, method: str, args: bytes = b"", at: bytes | None = None) -> Any:
         """Call `method` (e.g. "SubnetInfoRuntimeApi_get_metagraph"); bt-decode's value (read it with num/acct/text)."""
         api = self._api()
@@ -126,11 +183,3 @@ class RuntimeApi:
         raw = bytes.fromhex(str(self.client.read("state_call", params))[2:])
         return bt_decode.decode(f"scale_info::{output}", api.registry, raw)
 
-
-def storage_or(client: ChainClient, pallet: str, item: str, *keys: bytes, default: Any = None) -> Any:
-    """A storage value, or `default` when the key is absent (avoids decoding metadata defaults)."""
-    runtime = client.runtime()
-    raw = client.read("state_getStorage", ["0x" + runtime.storage_key(pallet, item, *keys).hex()])
-    if raw is None:
-        return default
-    return runtime.decode_storage(pallet, item, bytes.fromhex(raw[2:]))

@@ -13,7 +13,7 @@ from tao_wallet.models import MetagraphView, NeuronRowView, SubnetView
 from tao_wallet.services.chain import ChainService, chain_errors, encode_address, rao_to_tao
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.quotes import QuoteService
-from tao_wallet.services.runtime_api import RuntimeApi, acct, num, storage_or, text, u16
+from tao_wallet.services.runtime_api import RuntimeApi, acct, num, text, u16, unwrap
 
 S = "SubtensorModule"
 U16_MAX = Decimal(65_535)
@@ -39,9 +39,13 @@ class SubnetService:
         self.api = api or RuntimeApi(chain.client)
         self.quotes = QuoteService(chain, self.api)
 
-    def _storage(self, item: str, *keys: bytes, default: Any = 0) -> Any:
+    def _storage(self, item: str, *keys: bytes, default: Any = None) -> Any:
         with chain_errors():
-            return storage_or(self.chain.client, S, item, *keys, default=default)
+            return unwrap(self.api.storage(S, item, *keys, default=default))
+
+    def _vec(self, item: str, *keys: bytes) -> list[int]:
+        with chain_errors():
+            return [num(v) for v in self.api.storage(S, item, *keys, default=())]
 
     def _view(self, info: dict[str, Any], price: int, emission_total: int, block: int) -> SubnetView:
         netuid = num(info["netuid"])
@@ -91,7 +95,7 @@ class SubnetService:
             graph = self.api.call("SubnetInfoRuntimeApi_get_metagraph", u16(netuid))
         if graph is None:
             raise WalletError("subnet_not_found", f"subnet {netuid} does not exist on this network")
-        vtrust = list(self._storage("ValidatorTrust", u16(netuid)) or [])
+        vtrust = self._vec("ValidatorTrust", u16(netuid))
         n = num(graph["num_uids"])
         vtrust = (vtrust + [0] * n)[:n]
         neurons = tuple(

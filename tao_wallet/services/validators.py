@@ -17,7 +17,7 @@ from typing import Any
 from tao_wallet.models import ValidatorView
 from tao_wallet.services.chain import ChainService, chain_errors, encode_address, rao_to_tao
 from tao_wallet.services.quotes import RAO, QuoteService
-from tao_wallet.services.runtime_api import RuntimeApi, acct, num, storage_or, text, u16
+from tao_wallet.services.runtime_api import RuntimeApi, acct, num, text, u16, unwrap
 from tao_wallet.services.subnets import u16_ratio
 
 S = "SubtensorModule"
@@ -41,9 +41,13 @@ class ValidatorService:
         self.api = api or RuntimeApi(chain.client)
         self.quotes = QuoteService(chain, self.api)
 
-    def _storage(self, item: str, *keys: bytes, default: Any = 0) -> Any:
+    def _storage(self, item: str, *keys: bytes, default: Any = None) -> Any:
         with chain_errors():
-            return storage_or(self.chain.client, S, item, *keys, default=default)
+            return unwrap(self.api.storage(S, item, *keys, default=default))
+
+    def _vec(self, item: str, *keys: bytes) -> list[int]:
+        with chain_errors():
+            return [num(v) for v in self.api.storage(S, item, *keys, default=())]
 
     def list(self, netuid: int | None = None, *, sort: str = "stake", filter_text: str = "",
              min_stake: Decimal = Decimal(0)) -> list[ValidatorView]:
@@ -79,7 +83,7 @@ class ValidatorService:
                 acc.dividends_tao += rao_to_tao(dividends) * price
                 if n not in tempos:
                     tempos[n] = int(self._storage("Tempo", u16(n)))
-                    vtrust[n] = list(self._storage("ValidatorTrust", u16(n)) or [])
+                    vtrust[n] = self._vec("ValidatorTrust", u16(n))
                 if alpha:
                     daily = Decimal(dividends) * (1 - take) / Decimal(alpha) * BLOCKS_PER_DAY / (tempos[n] + 1)
                     acc.weighted_return += daily * rao_to_tao(alpha) * price
