@@ -20,7 +20,7 @@ from screens.sign import SignModal
 from screens.signature import SignatureModal
 from screens.unlock import UnlockModal
 from screens.verify import VerifyModal
-from tao_wallet.models import NewKey, SignedMessage, UnlockResult, VerifyResult, WalletSummary
+from tao_wallet.wallet_models import NewKey, SignedMessage, UnlockResult, VerifyResult, WalletSummary
 
 if TYPE_CHECKING:
     from screens.wallets import WalletsScreen

@@ -7,8 +7,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from tao_wallet.models import SignedMessage
 from tao_wallet.paths import ASSETS
+from tao_wallet.wallet_models import SignedMessage
 
 
 class SignatureModal(ModalScreen[None]):

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tao_wallet.models import WalletSummary
+from tao_wallet.wallet_models import WalletSummary
 
 
 @dataclass(frozen=True)

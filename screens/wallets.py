@@ -27,10 +27,10 @@ from screens.commands import WalletCommands
 from screens.error import ErrorModal
 from screens.wallet_tree import KeyRef, WalletTree, lock_state
 from tao_wallet.config import AppConfig
-from tao_wallet.models import WalletSummary
 from tao_wallet.paths import ASSETS
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.wallets import WalletService
+from tao_wallet.wallet_models import WalletSummary
 
 log = logging.getLogger(__name__)
 

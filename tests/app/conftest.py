@@ -86,3 +86,13 @@ async def click(pilot: Pilot[None], selector: str) -> None:
         await pilot.pause(0.05)
     assert await pilot.click(selector), f"could not click {selector}"
     await pilot.pause()
+
+
+async def wait_screen(pilot: Pilot[None], kind: type, timeout: float = 60.0) -> None:
+    """Wait until the active screen is a ``kind`` (flows may do threaded work before showing it)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not isinstance(pilot.app.screen, kind):
+        assert time.monotonic() < deadline, f"expected {kind.__name__}, still on {pilot.app.screen!r}"
+        await pilot.pause(0.05)

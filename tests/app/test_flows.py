@@ -22,7 +22,7 @@ from screens.verify import VerifyModal
 from screens.wallets import WalletsScreen
 from tao_wallet.app import TaoWalletApp
 from tao_wallet.services.wallets import WalletService
-from tests.app.conftest import click, settle
+from tests.app.conftest import click, settle, wait_screen
 from tests.app.prepared import BOB_COLD, PASSWORD, Prepared, address_of
 
 
@@ -56,13 +56,13 @@ async def test_create_wallet_shows_mnemonic_once_and_requires_confirmation(
         assert "differ" in str(app.screen.query_one("#problem").render())
         fill(app, confirm="pw-1")
         await click(pilot, "#ok")
-        await pilot.pause()
+        await wait_screen(pilot, MnemonicModal)
         assert isinstance(app.screen, MnemonicModal)
         words = app.screen.words
         assert len(words) == 12
         assert not (wallets.root / "carol").exists(), "nothing may be written before the user confirms"
         await click(pilot, "#ok")
-        await pilot.pause()
+        await wait_screen(pilot, MnemonicConfirmModal)
         confirm = app.screen
         assert isinstance(confirm, MnemonicConfirmModal) and len(confirm.positions) == 3
         # a wrong word is named, and nothing is written
@@ -92,8 +92,7 @@ async def test_create_wallet_cancelled_at_mnemonic_writes_nothing(app: TaoWallet
         await pilot.pause()
         fill(app, name="dave", password="x", confirm="x")
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, MnemonicModal)
+        await wait_screen(pilot, MnemonicModal)
         await click(pilot, "#cancel")
         await settle(pilot)
         assert not (wallets.root / "dave").exists()
