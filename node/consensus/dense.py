@@ -90,8 +90,8 @@ class Block:
         cols = np.stack([lay.cols for lay in layouts]) + offsets[:-1, None]
         return cls(rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False))
 
-    def scatter(self, mats: Sequence[SparseRows], offsets: IntVec, n: int) -> IntVec:
-        """The stored u16 rows of every subnet as one dense (S, R, K) int64 array (absent cells 0)."""
+    def scatter(self, ar: Arith, mats: Sequence[SparseRows], offsets: IntVec, n: int) -> Vec:
+        """The stored u16 rows of every subnet as one dense (S, R, K) block of ``ar`` values."""
         s, r, k = self.row_uids.shape[0], self.row_uids.shape[1], self.col_uids.shape[1]
         row_base = np.zeros(n, np.int64)
         row_base[self.row_uids.ravel()] = np.arange(s * r, dtype=np.int64) * k  # (subnet*R + row)*K
@@ -100,33 +100,56 @@ class Block:
         counts = np.concatenate([np.diff(m.indptr) for m in mats])
         nnz = np.asarray([m.nnz for m in mats], np.int64)
         cols = np.concatenate([m.indices for m in mats]) + np.repeat(offsets[:-1], nnz)
-        out = np.zeros(s * r * k, np.int64)
-        out[np.repeat(row_base, counts) + col_slot[cols]] = np.concatenate([m.values for m in mats])
+        out = np.zeros(s * r * k, ar.dtype)
+        out[np.repeat(row_base, counts) + col_slot[cols]] = ar.from_u16(np.concatenate([m.values for m in mats]))
         return out.reshape(s, r, k)
+
+    def col_slot_of(self, n: int) -> IntVec:
+        """Per global uid, its column index in its subnet's block (-1 if not a column)."""
+        out = np.full(n, -1, np.int64)
+        out[self.col_uids.ravel()] = np.tile(np.arange(self.col_uids.shape[1], dtype=np.int64),
+                                             self.col_uids.shape[0])
+        return out
 
 
 def weight_block(
     ar: Arith, block: Block, weights: Vec, old_permit: Vec, owner: Vec, last_update: Vec, registered: Vec,
     commits: Vec | None,
 ) -> Vec:
-    """§3 on a block: the chain's weight masks, then row normalisation (rows summing to 0 kept)."""
+    """§3 on a block (``weights`` is modified): the chain's weight masks, then row normalisation.
+
+    Masks: rows without an old permit, self-weights except the owner's, weights set before the
+    target registered (and, with commit-reveal, committed before it registered).
+    """
     rows, cols = block.row_uids, block.col_uids
-    r3, c3 = rows[:, :, None], cols[:, None, :]
-    keep = (old_permit[rows][:, :, None] & ((r3 != c3) | owner[rows][:, :, None])
-            & ~(last_update[rows][:, :, None] <= registered[cols][:, None, :]))
+    keep = old_permit[rows][:, :, None] & (last_update[rows][:, :, None] > registered[cols][:, None, :])
     if commits is not None:
         keep &= ~(commits[rows][:, :, None] < registered[cols][:, None, :])
-    wd = np.where(keep, ar.from_u16(weights), 0).astype(ar.dtype, copy=False)
-    sums = wd.sum(axis=2, keepdims=True)
-    # Rows summing to 0 hold only zeros (weights are non-negative), and safe_div(0, 0) = 0.
-    out: Vec = ar.div(wd, sums)
+    diag = block.col_slot_of(registered.shape[0])[rows]  # where each row's own uid is a column
+    s_i, r_i = np.nonzero((diag >= 0) & ~owner[rows])
+    keep[s_i, r_i, diag[s_i, r_i]] = False
+    np.multiply(weights, keep, out=weights)
+    # Rows summing to 0 hold only zeros (weights are non-negative) and stay 0.
+    return _scale(ar, weights, weights.sum(axis=2, keepdims=True))
+
+
+def bond_block(block: Block, bonds: Vec, registered: Vec, last_tempo: Vec) -> Vec:
+    """§5 stored bonds on a block (modified in place): columns of uids registered since the last
+    tempo dropped."""
+    kept = last_tempo[:, None, None] > registered[block.col_uids][:, None, :]
+    out: Vec = np.multiply(bonds, kept, out=bonds)
     return out
 
 
-def bond_block(ar: Arith, block: Block, bonds: Vec, registered: Vec, last_tempo: Vec) -> Vec:
-    """§5 stored bonds on a block, columns of uids registered since the last tempo dropped."""
-    fresh = last_tempo[:, None, None] <= registered[block.col_uids][:, None, :]
-    out: Vec = np.where(fresh, 0, bonds)
+def _scale(ar: Arith, m: Vec, d: Vec) -> Vec:
+    """``m / d`` for non-negative ``m``, with a small broadcast divisor; 0 where ``d`` is 0.
+
+    Callers only divide by sums or maxima of ``m`` itself, so ``d = 0`` means those cells are 0.
+    Exact: ``safe_div``. Fast: one IEEE division by ``d`` (1 where it is 0), no masked pass.
+    """
+    if ar.exact:
+        return ar.div(m, d)
+    out: Vec = m / np.where(d != 0, d, 1.0)
     return out
 
 
@@ -147,7 +170,7 @@ def _col_normalize(ar: Arith, m: Vec) -> Vec:
     The chain leaves columns summing to 0 unchanged; such a column holds only zeros, and
     ``safe_div(0, 0) = 0``, so one division does it.
     """
-    out: Vec = ar.div(m, m.sum(axis=1, keepdims=True))
+    out: Vec = _scale(ar, m, m.sum(axis=1, keepdims=True))
     return out
 
 
@@ -180,14 +203,13 @@ def median_block(scores: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     raw = (scores << bits) if exact else (scores.view(np.int64) & ~mask)
     keys = np.sort(raw | voter, axis=2)
     order = keys & mask
-    # Stake in sorted order, laid out (S, V, K): the running sum then adds whole rows of K.
-    cum = np.cumsum(stake[np.arange(s)[:, None, None], order.transpose(0, 2, 1)], axis=1)
+    cum = np.cumsum(stake[np.arange(s)[:, None, None], order], axis=2)
     # cum never decreases, so the first crossing is the number of prefixes at or below the
     # minority. At that index cum just rose, i.e. the voter has stake (zero-stake voters are never
     # picked); a negative minority is raised to 0 so that holds at index 0 too. No crossing:
     # the largest score.
     floor = np.maximum(minority, 0)[:, None, None]
-    pick = np.minimum(np.count_nonzero(cum <= floor, axis=1), v - 1)
+    pick = np.minimum(np.count_nonzero(cum <= floor, axis=2), v - 1)
     who = np.take_along_axis(order, pick[:, :, None], axis=2)
     out: Vec = np.take_along_axis(scores, who, axis=2)[:, :, 0]
     return out
@@ -216,8 +238,8 @@ def dense_matrix(
 
     # §4 consensus: voters are the rows with stake; others are zeroed for the median.
     use_r = use_stake[rows]
-    voting = np.where((use_r > 0)[:, :, None], wd, 0)
-    cons_k = median_block(np.ascontiguousarray(voting.transpose(0, 2, 1)), use_r, minority, ar.exact)
+    voters = (use_r > 0)[:, None, :]
+    cons_k = median_block(np.where(voters, wd.transpose(0, 2, 1), 0), use_r, minority, ar.exact)
     c = cons_k[:, None, :]
     # min(W, C) drops exactly the entries the chain drops (C = 0 < W) by making them 0.
     clipped = np.minimum(wd, c)
@@ -244,7 +266,7 @@ def dense_matrix(
         wb = np.where(bp == 0, wd, np.where(bp == ar.one, clipped, np.maximum(interp, 0)))
 
     # §5 bonds: EMA of the delta (or of W) with the stored bonds over the union of entries.
-    bd = ar.from_u16(bonds)
+    bd = bonds
     a = alpha[:, None, None]
     if yuma3:
         old = ar.div(bd, np.full(bd.shape, ar.from_u16(np.asarray(65535, np.int64)), dtype=ar.dtype))
@@ -253,8 +275,7 @@ def dense_matrix(
         old = _col_normalize(ar, bd)
         new = _col_normalize(ar, ar.mul(wb, stake_r))
     ema = ar.mul(a, new) + ar.mul(ar.one - a, old)
-    keep = ema > 0
-    ema = np.where(keep, ema, 0)
+    keep = ema > 0  # alpha is in [0, 1] (layout() checks), so no cell is negative
     norm = _col_normalize(ar, ema)
     per_row = ar.mul(norm, inc_k).sum(axis=2)
     div_raw = np.zeros(n, dtype=ar.dtype)
@@ -264,7 +285,7 @@ def dense_matrix(
     else:
         div_raw[rows] = per_row
         col_max = norm.max(axis=1, keepdims=True) if norm.shape[1] else np.zeros_like(norm)
-        to_store = ar.div(norm, col_max)  # an all-zero column stays 0 (safe_div)
+        to_store = _scale(ar, norm, col_max)
     return MatrixResult(consensus, trust, incentive, div_raw, _stored(ar, block, keep, to_store))
 
 

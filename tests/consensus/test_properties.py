@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from node.consensus import EpochInput, SparseRows, run_batch, run_epoch
@@ -16,6 +16,10 @@ SEEDS = st.integers(0, 2**32 - 1)
 # was 1 for every u16 output and 5.1e-7 * rao_emission for emissions; the bound leaves headroom.
 U16_BOUND = 2
 RAO_BOUND = 2e-6
+# Stored original-Yuma bonds are max-upscaled per column: when a column's largest normalised bond
+# is small, exact mode's 2^-32 floors are amplified (seed 2375243: 52642 exact vs 52646 fast, the
+# sparse and dense layouts agreeing in each mode). 3000 other random subnets stayed within 1.
+BOND_BOUND = 8
 
 
 def _sum_ok(values: np.ndarray, n: int) -> bool:
@@ -100,6 +104,7 @@ def test_permuting_uids_permutes_outputs(seed: int, rnd: object) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(SEEDS)
+@example(2375243)
 def test_fast_mode_within_documented_bound(seed: int) -> None:
     inp = random_input(seed)
     e, f = run_epoch(inp, "exact"), run_epoch(inp, "fast")
@@ -109,7 +114,7 @@ def test_fast_mode_within_documented_bound(seed: int) -> None:
         diff = np.abs(getattr(e, name).astype(float) - getattr(f, name).astype(float)).max(initial=0)
         assert diff <= RAO_BOUND * inp.rao_emission + 2
     assert np.array_equal(e.validator_permit, f.validator_permit)
-    assert np.abs(e.bonds.to_dense(inp.n) - f.bonds.to_dense(inp.n)).max(initial=0) <= U16_BOUND
+    assert np.abs(e.bonds.to_dense(inp.n) - f.bonds.to_dense(inp.n)).max(initial=0) <= BOND_BOUND
 
 
 @settings(max_examples=15, deadline=None)
