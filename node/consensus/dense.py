@@ -174,44 +174,54 @@ def _col_normalize(ar: Arith, m: Vec) -> Vec:
     return out
 
 
-def median_block(scores: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
+def median_block(wd: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     """Stake-weighted median of every column (see node/consensus/median.py for the rule).
 
     Instead of an argsort, each score is packed with its voter's index into one int64 key and
-    the keys are sorted (numpy's SIMD integer sort is ~10x faster than argsort on short rows).
-    Exact mode: scores are I32F32 proportions <= 2**32 (each weight is at most its row sum), so
-    ``score << bits | voter`` needs 33 + bits <= 63 bits: exact for up to 2**30 voters. Fast mode:
-    non-negative float64 bit patterns sort like the floats; the voter index replaces the lowest
-    ``bits`` mantissa bits, so scores closer than ~2**(bits-52) relative may swap places (fast
-    mode's documented approximation), but the picked score itself is read back unchanged.
+    the keys are sorted in place (numpy's SIMD integer sort is ~10x faster than argsort on short
+    rows). Exact mode: scores are I32F32 proportions <= 2**32 (each weight is at most its row
+    sum), so ``score << bits | voter`` needs 33 + bits <= 63 bits: exact for up to 2**30 voters.
+    Fast mode: non-negative float64 bit patterns sort like the floats; the voter index replaces
+    the lowest ``bits`` mantissa bits, so scores closer than ~2**(bits-52) relative may swap
+    places (fast mode's documented approximation), but the picked score is read back unchanged.
+    Every step after the first works in place: on this VM fresh large arrays cost page faults.
 
     Args:
-        scores: (S, K, V) scores, voters last; rows that do not vote must hold 0 with stake 0.
-        stake: (S, V) voting stake (0 for non-voters).
+        wd: (S, V, K) scores, voters first (the weight block).
+        stake: (S, V) voting stake (0 for non-voters, whose scores are ignored).
         minority: (S,) ``stake_total - kappa``.
         exact: whether scores are raw I32F32 int64 (else non-negative float64).
 
     Returns:
         (S, K) the smallest score whose cumulative stake exceeds the minority, else the largest.
     """
-    s, k, v = scores.shape
+    s, v, k = wd.shape
     if v == 0:
-        return np.zeros((s, k), dtype=scores.dtype)
+        return np.zeros((s, k), dtype=wd.dtype)
     bits = max(1, (v - 1).bit_length())
     mask = np.int64((1 << bits) - 1)
-    voter = np.arange(v, dtype=np.int64)
-    raw = (scores << bits) if exact else (scores.view(np.int64) & ~mask)
-    keys = np.sort(raw | voter, axis=2)
-    order = keys & mask
-    cum = np.cumsum(stake[np.arange(s)[:, None, None], order], axis=2)
+    # (S, K, V): each column's scores contiguous; non-voters score 0 like absent entries.
+    keys = np.where((stake > 0)[:, None, :], wd.transpose(0, 2, 1), 0)
+    if exact:
+        np.left_shift(keys, bits, out=keys)
+    else:
+        keys = keys.view(np.int64)
+        keys &= ~mask
+    keys |= np.arange(v, dtype=np.int64)
+    keys.sort(axis=2)
+    keys &= mask  # now the voter order
+    keys += (np.arange(s, dtype=np.int64) * v)[:, None, None]  # flat index into stake
+    cum = stake.ravel().take(keys)
+    np.cumsum(cum, axis=2, out=cum)
     # cum never decreases, so the first crossing is the number of prefixes at or below the
     # minority. At that index cum just rose, i.e. the voter has stake (zero-stake voters are never
     # picked); a negative minority is raised to 0 so that holds at index 0 too. No crossing:
     # the largest score.
     floor = np.maximum(minority, 0)[:, None, None]
     pick = np.minimum(np.count_nonzero(cum <= floor, axis=2), v - 1)
-    who = np.take_along_axis(order, pick[:, :, None], axis=2)
-    out: Vec = np.take_along_axis(scores, who, axis=2)[:, :, 0]
+    who = np.take_along_axis(keys, pick[:, :, None], axis=2)[:, :, 0]  # flat (subnet, voter)
+    col = np.arange(k, dtype=np.int64)[None, :]
+    out: Vec = np.where(stake.ravel()[who] > 0, wd.reshape(s * v, k)[who, col], 0)
     return out
 
 
@@ -238,8 +248,7 @@ def dense_matrix(
 
     # §4 consensus: voters are the rows with stake; others are zeroed for the median.
     use_r = use_stake[rows]
-    voters = (use_r > 0)[:, None, :]
-    cons_k = median_block(np.where(voters, wd.transpose(0, 2, 1), 0), use_r, minority, ar.exact)
+    cons_k = median_block(wd, use_r, minority, ar.exact)
     c = cons_k[:, None, :]
     # min(W, C) drops exactly the entries the chain drops (C = 0 < W) by making them 0.
     clipped = np.minimum(wd, c)
