@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from node.localnet.block_limits import BlockBudget
 from node.localnet.events import (
     ChainEvent,
     ExtrinsicDropped,
@@ -37,8 +38,8 @@ from node.trie import SqliteNodePruner, Trie, ordered_trie_root
 
 log = logging.getLogger(__name__)
 
-MAX_BLOCK_EXTRINSICS = 4_000
-"""Cap on pool transactions per block (a stand-in for the block weight/length limits)."""
+MAX_SKIPPED_TRANSACTIONS = 8
+"""Like Substrate's block builder: after this many ready transactions did not fit, the block is full."""
 
 PRUNE_EVERY = 64
 """Blocks between moves of the pruning window (flat history and trie nodes, in the block's transaction)."""
@@ -164,9 +165,22 @@ class BlockProduction:
         rt.apply_extrinsic(state, inherent, 0, block)
         body = [inherent_raw]
         included: list[bytes] = []
-        for tx in self.pool.ready(self._nonce_in(state)):
-            if len(included) >= MAX_BLOCK_EXTRINSICS:
-                break
+        limits = rt.block_limits
+        budget = BlockBudget(limits)
+        budget.add_unchecked("mandatory", limits.extrinsic_weight("mandatory", rt.call_weight(inherent_call).ref_time),
+                             len(inherent_raw))
+        skipped = 0
+        nonce_of = self._nonce_in(state)
+        for tx in self.pool.ready(nonce_of):
+            if tx.xt.signer is not None and tx.xt.nonce > nonce_of(tx.xt.signer):
+                continue  # an earlier nonce of this sender was dropped or did not fit: wait
+            cls = rt.call_class(tx.xt.call)
+            if not budget.try_add(cls, limits.extrinsic_weight(cls, rt.call_weight(tx.xt.call).ref_time),
+                                  len(tx.xt.raw)):
+                skipped += 1  # stays in the pool for the next block
+                if skipped >= MAX_SKIPPED_TRANSACTIONS:
+                    break
+                continue
             try:
                 rt.validate(state, tx.xt, number)
             except InvalidTransaction as exc:
@@ -174,8 +188,6 @@ class BlockProduction:
                 taken.append(tx)
                 out_events.append(ExtrinsicDropped(tx.xt.hash, exc.data))
                 continue
-            if tx.xt.signer is not None and tx.xt.nonce != self._nonce_in(state)(tx.xt.signer):
-                continue  # an earlier nonce of this sender was dropped: wait
             self.pool.remove(tx.xt.hash)
             taken.append(tx)
             rt.apply_extrinsic(state, tx.xt, len(body), block)

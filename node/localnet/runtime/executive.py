@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from node.localnet.block_limits import BlockLimits
 from node.localnet.extrinsic import Extrinsic, ExtrinsicCodec, RuntimeCall, era_birth, era_death
 from node.localnet.metadata import RuntimeMetadata
 from node.localnet.runtime.pallet import (
@@ -86,6 +87,7 @@ class Runtime:
         self.block_hash_count = int(md.constant("System", "BlockHashCount"))
         self.operational_fee_multiplier = int(md.constant("TransactionPayment", "OperationalFeeMultiplier"))
         self.slot_duration_ms = int(md.constant("Aura", "SlotDuration"))
+        self.block_limits = BlockLimits.from_metadata(md)
         self.genesis_hash = b"\x00" * 32
         self.block_hash_of: Callable[[int], bytes | None] = lambda n: None
 
@@ -249,6 +251,8 @@ class Runtime:
         cls = self.call_class(xt.call)
         if cls == "mandatory":
             raise InvalidTransaction.invalid("MandatoryValidation")
+        self.block_limits.check_fits_empty_block(cls, self.block_limits.extrinsic_weight(cls, weight.ref_time),
+                                                 xt.length)
         fee = self.compute_fee(state, xt.length, weight, cls, xt.tip, pays=self.pays_fee(xt.call))
         if xt.nonce == account["nonce"]:
             free = int(account["data"]["free"])
