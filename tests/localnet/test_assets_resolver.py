@@ -60,3 +60,36 @@ def test_pyproject_ships_assets_where_the_resolver_looks() -> None:
     assert include["assets"] == "tao_wallet/assets"
     packages = config["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
     assert "node" in packages and "tao_wallet" in packages  # siblings in site-packages
+
+
+@pytest.mark.slow
+def test_built_wheel_finds_its_assets(tmp_path: Path) -> None:
+    """Build the real wheel, unpack it as pip would (pure-python), and load the assets from there."""
+    import subprocess
+    import sys
+    import zipfile
+
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                            str(REPO), "-w", str(tmp_path / "dist")], capture_output=True, text=True, timeout=600)
+    if built.returncode != 0:
+        pytest.skip(f"cannot build the wheel here: {built.stderr[-400:]}")
+    (wheel,) = (tmp_path / "dist").glob("tao_wallet-*.whl")
+    site = tmp_path / "site-packages"
+    zipfile.ZipFile(wheel).extractall(site)
+    assert not (site / "assets").exists()  # only the tao_wallet/assets copy ships
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import node, node.assets as a;"
+        "from node.localnet.metadata import load_metadata, ASSETS_METADATA;"
+        "from node.localnet.subtensor.scenario import DEMO_SCENARIO, load_scenario;"
+        "print(node.__file__); print(a.find_asset('localnet', 'demo.toml')); print(ASSETS_METADATA);"
+        "print(load_metadata().version['spec_version'], len(load_scenario(DEMO_SCENARIO).subnets))"
+    )
+    run = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.split("\n")
+    assert lines[0].startswith(str(site / "node"))
+    assert lines[1] == str(site / "tao_wallet" / "assets" / "localnet" / "demo.toml")
+    assert lines[2] == str(site / "tao_wallet" / "assets" / "metadata")
+    assert lines[3].split() == ["461", "4"]
