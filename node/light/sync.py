@@ -109,6 +109,7 @@ class LightSync:
         self._store: LightStore | None = None
         self._alerted: set[str] = set()
         self._checked = -1
+        self._last_report = 0.0
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -155,6 +156,8 @@ class LightSync:
                     self._commit_block(store, watcher, h, parent if isinstance(parent, VerifiedHeader)
                                        else None, h.number <= fin.number, epochs.get(h.number, []))
                     parent = h
+                    if time.monotonic() - self._last_report > 0.5:  # keep the UI moving within a batch
+                        self._progress(store, target, fin.number, "syncing")
                 last = self._progress(store, target, fin.number, "syncing")
             return self._progress(store, last.target, last.finalized, "stopped")
         finally:
@@ -308,6 +311,7 @@ class LightSync:
             endpoints=tuple(EndpointHealth(**vars(h)) for h in self.pool.health.values()),
             db_bytes=db_size(self.config.db_path), epochs=self.epochs, mismatches=self.mismatches,
             rolled_back=self.rolled_back, state=state, lies=lies)
+        self._last_report = time.monotonic()
         if self.on_progress is not None:
             self.on_progress(p)
         return p
