@@ -239,14 +239,16 @@ def _concat_sorted(parts: list[Entries]) -> Entries:
 
 
 def _split(cols: dict[str, Vec], stored: Entries, offsets: IntVec) -> list[EpochOutput]:
+    """Cut the batch's per-uid columns and stored bond entries (sorted by row) per subnet."""
+    n = int(offsets[-1])
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(stored.rows, minlength=n), out=indptr[1:])
+    local_cols = stored.cols - np.repeat(offsets[:-1], np.diff(indptr[offsets]))
+    vals = stored.vals.astype(np.int64)
     outs: list[EpochOutput] = []
-    for s in range(offsets.shape[0] - 1):
-        a, b = int(offsets[s]), int(offsets[s + 1])
-        lo, hi = np.searchsorted(stored.rows, [a, b])
-        rows = stored.rows[lo:hi] - a
-        indptr = np.zeros(b - a + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=b - a), out=indptr[1:])
-        bonds = SparseRows(indptr, stored.cols[lo:hi] - a, stored.vals[lo:hi].astype(np.int64))
+    for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
+        lo, hi = int(indptr[a]), int(indptr[b])
+        bonds = SparseRows(indptr[a:b + 1] - lo, local_cols[lo:hi].copy(), vals[lo:hi].copy())
         outs.append(EpochOutput(bonds=bonds, **{k: v[a:b].copy() for k, v in cols.items()}))
     return outs
 
