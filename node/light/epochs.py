@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from node.light.headers import VerifiedHeader
-from node.light.reader import VerifiedReader
+from node.light.reader import CHUNK, VerifiedReader
 from node.light.snapshot import Csr, EpochSnapshot
 from node.light.storage import S, StorageSchema, account_hex, decode_u16_pairs, u16
 
@@ -67,6 +67,24 @@ class EpochWatcher:
         values = self.reader.read(header, keys)
         return {it: self._decode(it[0], values[key]) for it, key in zip(items, keys, strict=True)}
 
+    def read_jobs(self, jobs: Sequence[tuple[VerifiedHeader, Sequence[tuple[str, tuple[bytes, ...]]]]]
+                  ) -> list[dict[tuple[str, tuple[bytes, ...]], Any]]:
+        """``read_items`` for several (header, items) jobs in one pipelined round trip."""
+        chunks: list[tuple[VerifiedHeader, list[bytes]]] = []
+        owners: list[int] = []
+        all_keys: list[list[bytes]] = []
+        for j, (header, items) in enumerate(jobs):
+            keys = [self.schema.key(S, name, *k) for name, k in items]
+            all_keys.append(keys)
+            for i in range(0, len(keys), CHUNK):
+                chunks.append((header, keys[i : i + CHUNK]))
+                owners.append(j)
+        merged: list[dict[bytes, bytes | None]] = [{} for _ in jobs]
+        for j, got in zip(owners, self.reader.read_many(chunks), strict=True):
+            merged[j].update(got)
+        return [{it: self._decode(it[0], merged[j][key]) for it, key in zip(items, all_keys[j], strict=True)}
+                for j, (_, items) in enumerate(jobs)]
+
     def _decode(self, name: str, raw: bytes | None) -> Any:
         if name in self._pairs:
             return decode_u16_pairs(raw)  # weights/bonds rows: an (n, 2) array
@@ -114,24 +132,26 @@ class EpochWatcher:
         items: list[tuple[str, tuple[bytes, ...]]] = [(p, (nu,)) for p in plain]
         items += [("TaoWeight", ()), ("StakeThreshold", ()), ("SubnetOwnerCut", ()),
                   ("SubnetTAO", (u16(0),)), ("TotalNetworks", ())]
-        a = self.read_items(parent, items)
+        price_items: list[tuple[str, tuple[bytes, ...]]] = [("SubnetMovingPrice", (u16(k),))
+                                                            for k in range(1, self._networks)]
+        out_plain: list[tuple[str, tuple[bytes, ...]]] = [(name, (nu,)) for name in OUTPUT_ITEMS.values()]
+        out_plain += [("SubnetAlphaOutEmission", (nu,)), ("SubnetTAO", (nu,)), ("SubnetAlphaIn", (nu,))]
+        # three pipelined round trips: plain items (both blocks), per-uid rows (both), stakes
+        a, o = self.read_jobs([(parent, items + price_items), (header, out_plain)])
         n = int(a[("SubnetworkN", (nu,))])
         per_uid: list[tuple[str, tuple[bytes, ...]]] = [(name, (nu, u16(uid))) for uid in range(n)
                    for name in ("Keys", "BlockAtRegistration", "Weights", "Bonds")]
-        b = self.read_items(parent, per_uid)
+        b, o_bonds = self.read_jobs([(parent, per_uid), (header, [("Bonds", (nu, u16(uid))) for uid in range(n)])])
+        o.update(o_bonds)
         hotkeys = [account_hex(b[("Keys", (nu, u16(uid)))]) for uid in range(n)]
         stake_items: list[tuple[str, tuple[bytes, ...]]] = [("TotalHotkeyAlpha", (hk, u16(net))) for hk in hotkeys for net in (netuid, 0)]
         stake_items += [("Owner", (hk,)) for hk in hotkeys] + [("Delegates", (hk,)) for hk in hotkeys]
-        c = self.read_items(parent, stake_items)
+        [c] = self.read_jobs([(parent, stake_items)])
         alpha = [int(c[("TotalHotkeyAlpha", (hk, nu))]) for hk in hotkeys]
         root = [int(c[("TotalHotkeyAlpha", (hk, u16(0)))]) if netuid else 0 for hk in hotkeys]
         tw_raw = int(a[("TaoWeight", ())])
         tw = (tw_raw << 64) // U64_MAX
         stake = [min(x + ((r * tw) >> 64), U64_MAX) for x, r in zip(alpha, root, strict=True)]
-        out_items: list[tuple[str, tuple[bytes, ...]]] = [(name, (nu,)) for name in OUTPUT_ITEMS.values()]
-        out_items += [("Bonds", (nu, u16(uid))) for uid in range(n)]
-        out_items += [("SubnetAlphaOutEmission", (nu,)), ("SubnetTAO", (nu,)), ("SubnetAlphaIn", (nu,))]
-        o = self.read_items(header, out_items)
         owner_hk = a[("SubnetOwnerHotkey", (nu,))]
         owner_uid = None
         if owner_hk is not None:
@@ -143,8 +163,9 @@ class EpochWatcher:
         hyper.update(alpha_low=int(alpha_values[0]), alpha_high=int(alpha_values[1]),
                      stake_threshold=int(a[("StakeThreshold", ())]))
         total = int(a[("TotalNetworks", ())])
-        prices = self.read_items(parent, [("SubnetMovingPrice", (u16(k),)) for k in range(1, total)])
-        root_sell = sum(int(v["bits"]) for v in prices.values()) << 32 > 1 << 64
+        if total > self._networks:  # more subnets than prices read
+            a.update(self.read_items(parent, [("SubnetMovingPrice", (u16(k),)) for k in range(1, total)]))
+        root_sell = sum(int(a[("SubnetMovingPrice", (u16(k),))]["bits"]) for k in range(1, total)) << 32 > 1 << 64
         rao = self._rao_emission(a, o, nu, tw_raw, root_sell)
         outputs: dict[str, Any] = {}
         for key, name in OUTPUT_ITEMS.items():
