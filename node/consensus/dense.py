@@ -227,7 +227,7 @@ def median_block(wd: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
 
 def dense_matrix(
     ar: Arith, block: Block, n: int, wd: Vec, bonds: Vec, active_stake: Vec, use_stake: Vec,
-    minority: Vec, bonds_penalty: Vec, alpha: Vec, yuma3: bool,
+    minority: Vec, bonds_penalty: Vec, alpha: Vec, yuma3: bool, new_permit: Vec,
     incentive_of: Any,
 ) -> MatrixResult:
     """Consensus, clipping, trust, ranks, weights for bonds, bond EMA and dividends on blocks.
@@ -241,6 +241,7 @@ def dense_matrix(
         active_stake, use_stake: per uid.
         minority, bonds_penalty, alpha: per subnet.
         yuma3: whether these subnets use the Yuma3 bond model (without liquid alpha).
+        new_permit: per uid; only rows with a new permit store bonds.
         incentive_of: ``ranks -> incentive`` (per-subnet normalisation, flat per uid).
     """
     rows, cols = block.row_uids, block.col_uids
@@ -295,16 +296,13 @@ def dense_matrix(
         div_raw[rows] = per_row
         col_max = norm.max(axis=1, keepdims=True) if norm.shape[1] else np.zeros_like(norm)
         to_store = _scale(ar, norm, col_max)
-    return MatrixResult(consensus, trust, incentive, div_raw, _stored(ar, block, keep, to_store))
+    return MatrixResult(consensus, trust, incentive, div_raw, _stored(ar, block, keep, to_store, new_permit))
 
 
-def _stored(ar: Arith, block: Block, keep: Vec, values: Vec) -> Entries:
-    """The kept cells as entries sorted by (row uid, column uid), values as u16."""
+def _stored(ar: Arith, block: Block, keep: Vec, values: Vec, new_permit: Vec) -> Entries:
+    """The kept cells of rows with a new permit, sorted by (row uid, column uid), values as u16."""
     rows, cols = block.row_uids, block.col_uids
-    k = keep.shape[2]
-    flat_rows = np.repeat(rows.ravel(), k)
-    flat_cols = np.broadcast_to(cols[:, None, :], keep.shape).ravel()
-    if keep.all():  # the steady state: every cell of a dense subnet holds a bond
-        return Entries(flat_rows, flat_cols, ar.to_u16(values.ravel()))
-    idx = np.flatnonzero(keep)
-    return Entries(flat_rows[idx], flat_cols[idx], ar.to_u16(values.ravel()[idx]))
+    keep &= new_permit[rows][:, :, None]
+    per_row = np.count_nonzero(keep, axis=2)
+    return Entries(np.repeat(rows.ravel(), per_row.ravel()), np.broadcast_to(cols[:, None, :], keep.shape)[keep],
+                   ar.to_u16(values[keep]))

@@ -109,7 +109,7 @@ def epoch_batch(ar: Arith, inputs: Sequence[EpochInput], layouts: Sequence[Layou
                           owner, last_update, registered, commits)
         bd = bond_block(block, block.scatter(ar, [i.bonds for i in inputs], offsets, n), registered, last_tempo)
         res = dense_matrix(ar, block, n, wd, bd, active_stake, use_stake, stake_total - kappa, bp, alpha_s,
-                           inputs[0].hyper.yuma3_enabled,
+                           inputs[0].hyper.yuma3_enabled, new_permit,
                            lambda ranks: normalize_by_subnet(ar, ranks, seg, n_sub))
         cons, trust, incentive = res.consensus, res.trust, res.incentive
         dividends = normalize_by_subnet(ar, res.dividends_raw, seg, n_sub)
@@ -146,7 +146,8 @@ def epoch_batch(ar: Arith, inputs: Sequence[EpochInput], layouts: Sequence[Layou
     rao = _per_subnet(inputs, lambda i: i.rao_emission, np.uint64)[seg]
 
     stored = _concat_sorted(parts)
-    stored = stored.select(new_permit[stored.rows])
+    if layouts is None:  # the dense path keeps only rows with a new permit itself
+        stored = stored.select(new_permit[stored.rows])
     cols = {
         "active": active,
         "consensus": ar.to_u16(cons),
