@@ -102,7 +102,7 @@ def localnet_group(
         raise click.UsageError("--tmp and --db exclude each other")
     if manual and block_time is not None:
         raise click.UsageError("--manual and --block-time exclude each other")
-    from node.localnet.rpc.embedded import DEMO, ScenarioSource, run_foreground
+    from node.localnet.rpc.embedded import DEMO, DEMO_HEARTBEAT, ScenarioSource, run_foreground
     from node.localnet.rpc.producer import SealMode
     from node.localnet.rpc.server import LocalnetServer, ServerConfig
 
@@ -119,7 +119,10 @@ def localnet_group(
 
     def ready(server: LocalnetServer) -> None:
         where = "in memory (--tmp)" if db_path is None else str(db_path)
-        click.echo(f"localnet listening on {server.url} ({mode.value} sealing, {label}), chain: {where}")
+        sealing = f"{mode.value} sealing"
+        if not empty and mode is SealMode.INSTANT:
+            sealing += f", an empty block after {DEMO_HEARTBEAT:g} s idle"
+        click.echo(f"localnet listening on {server.url} ({sealing}, {label}), chain: {where}")
         click.echo("Press Ctrl-C to stop.")
 
     try:

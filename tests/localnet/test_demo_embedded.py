@@ -77,6 +77,36 @@ def test_scenario_none_is_a_bare_chain() -> None:
         handle.stop()
 
 
+def test_demo_network_lives_without_transactions() -> None:
+    """Instant seal plus idle blocks: the demo chain advances (and so runs epochs) on its own."""
+    handle = start_localnet(None, config=ServerConfig(port=0), heartbeat=0.2)
+    try:
+        deadline = time.monotonic() + 30
+        while handle.chain.best_number < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert handle.chain.best_number >= 3
+    finally:
+        handle.stop()
+
+
+def test_heartbeat_defaults() -> None:
+    from node.localnet.rpc.embedded import DEMO, DEMO_HEARTBEAT, heartbeat_for
+
+    assert heartbeat_for(None, None, DEMO) == DEMO_HEARTBEAT
+    assert heartbeat_for(ServerConfig(mode=SealMode.MANUAL), None, DEMO) is None
+    assert heartbeat_for(None, None, None) is None  # a bare chain seals only with transactions
+    assert heartbeat_for(None, [], DEMO) is None  # explicit installers: the caller decides
+
+
+def test_bare_chain_stays_idle() -> None:
+    handle = start_localnet(None, config=ServerConfig(port=0), scenario=None)
+    try:
+        time.sleep(0.5)
+        assert handle.chain.best_number == 0
+    finally:
+        handle.stop()
+
+
 def test_cli_option_errors_and_db_paths(isolated_dirs: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     other = tmp_path / "other.toml"

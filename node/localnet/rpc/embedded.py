@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from node.localnet.rpc.port import ChainLike
+from node.localnet.rpc.producer import SealMode
 from node.localnet.rpc.server import LocalnetServer, ServerConfig
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,10 @@ Installer = Callable[[Any], None]
 
 #: The embedded demo network (`assets/localnet/demo.toml`): the default scenario of a new localnet.
 DEMO = "demo"
+
+#: Seconds without a block after which an instant-seal scenario chain seals an empty one, so the demo
+#: network lives without transactions: epochs fall every 5 blocks across its subnets, one every 25 s.
+DEMO_HEARTBEAT = 5.0
 
 #: A genesis scenario: DEMO, a TOML/JSON file path, a dict or a node.localnet.subtensor.scenario.Scenario;
 #: None = a bare chain (root network only, no subnets).
@@ -84,6 +89,32 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def heartbeat_for(config: ServerConfig | None, installers: Sequence[Installer] | None,
+                  scenario: ScenarioSource) -> float | None:
+    """The idle-block interval: DEMO_HEARTBEAT for a scenario chain with instant seal, else None."""
+    mode = (config or ServerConfig()).mode
+    if installers is None and scenario is not None and mode is SealMode.INSTANT:
+        return DEMO_HEARTBEAT
+    return None
+
+
+async def _heartbeat(server: LocalnetServer, seconds: float) -> None:
+    """Seal an empty block whenever no block was sealed for `seconds` (instant seal stays instant)."""
+    last = -1
+    while True:
+        await asyncio.sleep(seconds)
+        chain, producer = server.chain, server.producer
+        if chain is None or producer is None:
+            return
+        best = chain.best_number
+        if best == last:
+            try:
+                await producer.mine(1)
+            except Exception:
+                logger.exception("heartbeat block failed")
+        last = chain.best_number
+
+
 @dataclass
 class LocalnetHandle:
     """A localnet running on a background thread. Call `stop()` when done (idempotent)."""
@@ -121,6 +152,7 @@ def start_localnet(
     scenario: ScenarioSource = DEMO,
     factory: Callable[[], ChainLike] | None = None,
     startup_timeout: float = 60.0,
+    heartbeat: float | str | None = "auto",
 ) -> LocalnetHandle:
     """Start a localnet server on a daemon thread and return once it accepts connections.
 
@@ -134,6 +166,8 @@ def start_localnet(
             root + 4 subnets with simulated validators), a scenario file/dict, or None for a bare chain.
         factory: build a different chain (tests); overrides db_path/finality_lag/keep_blocks.
         startup_timeout: seconds to wait for the chain to open and the socket to listen.
+        heartbeat: seal an empty block after this many idle seconds; "auto" = DEMO_HEARTBEAT for a
+            scenario chain (the living demo) with instant seal, None = never.
 
     Raises:
         Exception: whatever prevented startup (e.g. the port is taken), re-raised here.
@@ -142,6 +176,11 @@ def start_localnet(
         db_path, finality_lag=finality_lag, keep_blocks=keep_blocks, installers=installers, scenario=scenario
     )
     server = LocalnetServer(build, config)
+    idle: float | None
+    if isinstance(heartbeat, str):
+        idle = None if factory is not None else heartbeat_for(config, installers, scenario)
+    else:
+        idle = heartbeat
     ready = threading.Event()
     box: dict[str, object] = {}
 
@@ -155,9 +194,12 @@ def start_localnet(
             ready.set()
             return
         ready.set()
+        beat = asyncio.create_task(_heartbeat(server, idle)) if idle else None
         try:
             await stop.wait()
         finally:
+            if beat is not None:
+                beat.cancel()
             await server.stop()
 
     thread = threading.Thread(target=lambda: asyncio.run(main()), name="localnet", daemon=True)
@@ -194,9 +236,13 @@ def run_foreground(
                 loop.add_signal_handler(sig, stop.set)
         if on_ready is not None:
             on_ready(server)
+        idle = heartbeat_for(config, None, scenario)
+        beat = asyncio.create_task(_heartbeat(server, idle)) if idle else None
         try:
             await stop.wait()
         finally:
+            if beat is not None:
+                beat.cancel()
             await server.stop()
 
     asyncio.run(main())
