@@ -3,6 +3,9 @@
 Structure is checked *before* the expensive key derivation, so a damaged file is reported as
 damaged and only an authentication failure on a well-formed file means "wrong password".
 Derived keys are local variables: nothing here caches a key or a password.
+
+PyNaCl and cryptography are imported inside the functions that use them: listing wallets (which only
+classifies keyfiles by their prefix) then never loads either library, which keeps the CLI's start fast.
 """
 
 from __future__ import annotations
@@ -14,13 +17,6 @@ import hmac
 import os
 from enum import Enum
 
-import nacl.exceptions
-import nacl.pwhash.argon2i
-import nacl.secret
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from keystore.errors import CorruptKeyfileError, WrongPasswordError
 
 NACL_PREFIX = b"$NACL"
@@ -28,9 +24,13 @@ ANSIBLE_PREFIX = b"$ANSIBLE_VAULT"
 FERNET_PREFIX = b"gAAAAA"
 # bittensor-wallet's fixed argon2i salt and libsodium "sensitive" limits (keystore-format.md §3.1)
 NACL_SALT = b"\x13q\x83\xdf\xf1Z\t\xbc\x9c\x90\xb5Q\x879\xe9\xb1"
-NACL_OPSLIMIT = nacl.pwhash.argon2i.OPSLIMIT_SENSITIVE  # 8
-NACL_MEMLIMIT = nacl.pwhash.argon2i.MEMLIMIT_SENSITIVE  # 512 MiB
-NACL_MIN_LEN = len(NACL_PREFIX) + nacl.secret.SecretBox.NONCE_SIZE + nacl.secret.SecretBox.MACBYTES
+# (libsodium's values, spelled out so this module loads without PyNaCl; a test checks them against it)
+NACL_OPSLIMIT = 8  # nacl.pwhash.argon2i.OPSLIMIT_SENSITIVE
+NACL_MEMLIMIT = 512 * 1024 * 1024  # nacl.pwhash.argon2i.MEMLIMIT_SENSITIVE (512 MiB)
+NACL_KEY_SIZE = 32  # nacl.secret.SecretBox.KEY_SIZE
+NACL_NONCE_SIZE = 24  # nacl.secret.SecretBox.NONCE_SIZE
+NACL_MAC_SIZE = 16  # nacl.secret.SecretBox.MACBYTES
+NACL_MIN_LEN = len(NACL_PREFIX) + NACL_NONCE_SIZE + NACL_MAC_SIZE
 ANSIBLE_HEADER = b"$ANSIBLE_VAULT;1.1;AES256"
 ANSIBLE_ITERATIONS = 10_000
 FERNET_SALT = b"Iguesscyborgslikemyselfhaveatendencytobeparanoidaboutourorigins"
@@ -75,9 +75,11 @@ def detect_encryption(data: bytes) -> Encryption:
 
 def _nacl_key(password: str) -> bytes:
     """argon2i(password) with bittensor-wallet's salt and limits: ~3 s and 512 MiB by design."""
+    import nacl.pwhash.argon2i
+
     return bytes(
         nacl.pwhash.argon2i.kdf(
-            nacl.secret.SecretBox.KEY_SIZE,
+            NACL_KEY_SIZE,
             password.encode("utf-8"),
             NACL_SALT,
             opslimit=NACL_OPSLIMIT,
@@ -93,6 +95,8 @@ def nacl_encrypt(plaintext: bytes, password: str) -> bytes:
 
 def nacl_encrypt_with_key(plaintext: bytes, key: bytes) -> bytes:
     """As nacl_encrypt, with an already derived 32-byte key."""
+    import nacl.secret
+
     return NACL_PREFIX + bytes(nacl.secret.SecretBox(key).encrypt(plaintext))
 
 
@@ -120,6 +124,9 @@ def nacl_decrypt(data: bytes, password: str) -> bytes:
 
 def nacl_decrypt_with_key(data: bytes, key: bytes) -> bytes:
     """As nacl_decrypt, with an already derived key."""
+    import nacl.exceptions
+    import nacl.secret
+
     check_nacl_structure(data)
     try:
         return bytes(nacl.secret.SecretBox(key).decrypt(data[len(NACL_PREFIX) :]))
@@ -137,6 +144,9 @@ def _ansible_keys(password: str, salt: bytes) -> tuple[bytes, bytes, bytes]:
 
 def ansible_encrypt(plaintext: bytes, password: str) -> bytes:
     """Ansible Vault ``1.1;AES256`` (for tests and interop; new keyfiles are always NaCl)."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     salt = os.urandom(32)
     aes_key, hmac_key, iv = _ansible_keys(password, salt)
     padder = padding.PKCS7(128).padder()
@@ -158,6 +168,9 @@ def ansible_decrypt(data: bytes, password: str) -> bytes:
         CorruptKeyfileError: bad header, hex or layout, or bad padding after a valid MAC.
         WrongPasswordError: the HMAC does not verify.
     """
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     lines = data.strip().split(b"\n")
     header = lines[0].strip().split(b";")
     if header[0] != ANSIBLE_PREFIX or len(header) < 3 or header[2].strip() != b"AES256":
@@ -206,6 +219,8 @@ def fernet_decrypt(data: bytes, password: str) -> bytes:
         raise CorruptKeyfileError("damaged legacy (Fernet) keyfile: not base64") from None
     if len(raw) < 1 + 8 + 16 + 16 + 32:
         raise CorruptKeyfileError("truncated legacy (Fernet) keyfile")
+    from cryptography.fernet import Fernet, InvalidToken
+
     try:
         return Fernet(fernet_key(password)).decrypt(token)
     except InvalidToken:
