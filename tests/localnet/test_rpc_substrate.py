@@ -358,3 +358,43 @@ def test_watched_future_transaction_reports_future_then_ready_and_seals_no_empty
         in_block = updates[1]["inBlock"]
         assert int(raw_rpc(localnet_url, "chain_getHeader", [in_block])["number"], 16) == best + 1
     assert substrate.get_account_nonce(sender.ss58_address) == nonce + 2
+
+
+def test_instant_seal_spills_a_full_block_into_the_next_without_new_submissions() -> None:
+    from node.localnet.rpc.server import ServerConfig as Config
+    from tests.localnet.test_subtensor_chain import Client
+
+    mib = 1024 * 1024
+    handle = start_localnet(None, config=Config(port=0, max_message_size=4 * mib), scenario=None, installers=[])
+    try:
+        chain = handle.chain
+        client = Client(chain)  # type: ignore[arg-type]
+        charlie = Keypair.create_from_uri("//Charlie")
+        start = chain.account_next_index(charlie.public_key)
+        remarks = [client.sign(charlie, "System", "remark", {"remark": bytes([i]) * mib}, nonce=start + i)
+                   for i in range(10)]  # 10 MiB: more than the normal share (7.5 MiB) of one block
+        best = chain.best_number
+        with connect(handle.url, max_size=None) as ws:
+            # nonces 1..9 first: all future, so nothing is sealed; nonce 0 makes all ten ready at once
+            for i, raw in enumerate(remarks[1:] + remarks[:1]):
+                ws.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": "author_submitExtrinsic",
+                                    "params": ["0x" + raw.hex()]}))
+                assert "result" in json.loads(ws.recv(timeout=30))
+                if i < 9:
+                    assert chain.best_number == best
+        deadline = time.monotonic() + 30
+        while chain.pending_extrinsics():
+            assert time.monotonic() < deadline, "the transactions that did not fit were never sealed"
+            time.sleep(0.05)
+        limit = chain.md.constant("System", "BlockLength")["max"]["normal"]
+        bodies = []
+        for number in range(best + 1, chain.best_number + 1):
+            block_hash = chain.block_hash(number)
+            block = chain.block(block_hash) if block_hash is not None else None
+            assert block is not None
+            bodies.append(block[1][1:])
+            assert sum(len(x) for x in block[1]) <= limit
+        assert [len(b) for b in bodies] == [7, 3]
+        assert [x for b in bodies for x in b] == remarks
+    finally:
+        handle.stop()

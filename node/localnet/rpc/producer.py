@@ -87,6 +87,8 @@ class BlockProducer:
             try:
                 if await self._run(self._chain.has_ready):  # future-nonce txs alone: no empty block
                     await self._run(self._chain.produce_block)
+                    if await self._run(self._chain.has_ready):  # the block was full: seal the rest too
+                        self._wake.set()
             except Exception:
                 logger.exception("instant seal failed to produce a block")
 
