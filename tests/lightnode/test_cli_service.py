@@ -61,3 +61,15 @@ def test_service_what_if_and_series(demo_net: LocalnetHandle, tmp_path: Path) ->
     series = service.subnet_series()
     assert [s.netuid for s in series] == [1, 2, 3, 4]
     assert all(len(s.blocks) >= 1 and all(p > 0 for p in s.price) for s in series)
+
+
+def test_cli_sync_with_no_reachable_endpoint_fails_clearly(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    res = CliRunner().invoke(cli, ["node", "--url", f"ws://127.0.0.1:{port}", "--db", str(tmp_path / "x.sqlite"),
+                                   "sync", "--json"])
+    assert res.exit_code == 1
+    assert "no usable endpoint" in json.loads(res.stderr)["error"]["message"]
