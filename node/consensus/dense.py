@@ -130,7 +130,7 @@ def weight_block(
     keep[s_i, r_i, diag[s_i, r_i]] = False
     np.multiply(weights, keep, out=weights)
     # Rows summing to 0 hold only zeros (weights are non-negative) and stay 0.
-    return _scale(ar, weights, weights.sum(axis=2, keepdims=True))
+    return _scale(ar, weights, weights.sum(axis=2, keepdims=True), inplace=True)
 
 
 def bond_block(block: Block, bonds: Vec, registered: Vec, last_tempo: Vec) -> Vec:
@@ -141,15 +141,16 @@ def bond_block(block: Block, bonds: Vec, registered: Vec, last_tempo: Vec) -> Ve
     return out
 
 
-def _scale(ar: Arith, m: Vec, d: Vec) -> Vec:
+def _scale(ar: Arith, m: Vec, d: Vec, inplace: bool = False) -> Vec:
     """``m / d`` for non-negative ``m``, with a small broadcast divisor; 0 where ``d`` is 0.
 
     Callers only divide by sums or maxima of ``m`` itself, so ``d = 0`` means those cells are 0.
-    Exact: ``safe_div``. Fast: one IEEE division by ``d`` (1 where it is 0), no masked pass.
+    Exact: ``safe_div``. Fast: one IEEE division by ``d`` (1 where it is 0), no masked pass,
+    into ``m`` itself when the caller no longer needs it (fresh large arrays cost page faults).
     """
     if ar.exact:
         return ar.div(m, d)
-    out: Vec = m / np.where(d != 0, d, 1.0)
+    out: Vec = np.divide(m, np.where(d != 0, d, 1.0), out=m if inplace else None)
     return out
 
 
@@ -164,13 +165,13 @@ class MatrixResult:
     stored: Entries
 
 
-def _col_normalize(ar: Arith, m: Vec) -> Vec:
+def _col_normalize(ar: Arith, m: Vec, inplace: bool = False) -> Vec:
     """``inplace_col_normalize_sparse`` on a block of non-negative values.
 
     The chain leaves columns summing to 0 unchanged; such a column holds only zeros, and
     ``safe_div(0, 0) = 0``, so one division does it.
     """
-    out: Vec = _scale(ar, m, m.sum(axis=1, keepdims=True))
+    out: Vec = _scale(ar, m, m.sum(axis=1, keepdims=True), inplace)
     return out
 
 
@@ -254,7 +255,8 @@ def dense_matrix(
     # min(W, C) drops exactly the entries the chain drops (C = 0 < W) by making them 0.
     clipped = np.minimum(wd, c)
     trust_r = clipped.sum(axis=2)
-    ranks_k = ar.mul(stake_r, clipped).sum(axis=1)
+    staked = ar.mul(stake_r, clipped)
+    ranks_k = staked.sum(axis=1)
 
     consensus = np.zeros(n, dtype=ar.dtype)
     consensus[cols] = cons_k
@@ -282,11 +284,16 @@ def dense_matrix(
         old = ar.div(bd, np.full(bd.shape, ar.from_u16(np.asarray(65535, np.int64)), dtype=ar.dtype))
         new = wb
     else:
-        old = _col_normalize(ar, bd)
-        new = _col_normalize(ar, ar.mul(wb, stake_r))
-    ema = ar.mul(a, new) + ar.mul(ar.one - a, old)
+        old = _col_normalize(ar, bd, inplace=True)
+        # With the default bonds_penalty = 1, W_bonds is the clipped W: its stake product is known.
+        new = _col_normalize(ar, staked if wb is clipped else ar.mul(wb, stake_r), inplace=True)
+    if ar.exact:
+        ema = ar.mul(a, new) + ar.mul(ar.one - a, old)
+    else:  # the same float operations, without fresh arrays
+        ema = np.multiply(new, a, out=None if new is wb else new)
+        ema += np.multiply(old, 1.0 - a, out=old)
     keep = ema > 0  # alpha is in [0, 1] (layout() checks), so no cell is negative
-    norm = _col_normalize(ar, ema)
+    norm = _col_normalize(ar, ema, inplace=not yuma3)
     per_row = ar.mul(norm, inc_k).sum(axis=2)
     div_raw = np.zeros(n, dtype=ar.dtype)
     if yuma3:
@@ -295,7 +302,7 @@ def dense_matrix(
     else:
         div_raw[rows] = per_row
         col_max = norm.max(axis=1, keepdims=True) if norm.shape[1] else np.zeros_like(norm)
-        to_store = _scale(ar, norm, col_max)
+        to_store = _scale(ar, norm, col_max, inplace=True)
     return MatrixResult(consensus, trust, incentive, div_raw, _stored(ar, block, keep, to_store, new_permit))
 
 
