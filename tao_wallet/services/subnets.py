@@ -47,9 +47,9 @@ class SubnetService:
         with chain_errors():
             return [num(v) for v in self.api.storage(S, item, *keys, default=())]
 
-    def _view(self, info: dict[str, Any], price: int, emission_total: int, block: int) -> SubnetView:
+    def _view(self, info: dict[str, Any], extra: dict[str, Any], price: int, emission_total: int,
+              block: int) -> SubnetView:
         netuid = num(info["netuid"])
-        tempo = int(info["tempo"])
         with chain_errors():
             next_epoch = self.api.call("SubnetInfoRuntimeApi_get_next_epoch_start_block", u16(netuid))
         to_next = max(num(next_epoch) - block, 0) if next_epoch is not None else 0
@@ -60,23 +60,29 @@ class SubnetService:
             alpha_in=rao_to_tao(num(info["alpha_in"])), alpha_out=rao_to_tao(num(info["alpha_out"])),
             emission_share_pct=(Decimal(emission) * 100 / emission_total).quantize(Decimal("0.01"))
             if emission_total else Decimal(0),
-            tempo=tempo, blocks_to_next_epoch=to_next,
-            registration_cost=rao_to_tao(int(self._storage("Burn", u16(netuid)))),
+            tempo=int(info["tempo"]), blocks_to_next_epoch=to_next,
+            registration_cost=rao_to_tao(num(extra["burn"])),
             owner_coldkey=encode_address(acct(info["owner_coldkey"])),
             owner_hotkey=encode_address(acct(info["owner_hotkey"])),
             identity=_identity_text(info.get("subnet_identity")),
-            uids=int(self._storage("SubnetworkN", u16(netuid))),
-            max_uids=int(self._storage("MaxAllowedUids", u16(netuid))),
+            uids=num(extra["subnetwork_n"]), max_uids=num(extra["max_allowed_uids"]),
         )
 
-    def list(self) -> list[SubnetView]:
-        """Every subnet (root included), by netuid."""
+    def _views(self, only: int | None = None) -> list[SubnetView]:
+        """Four calls for every subnet's pool, prices and registration facts, plus one per shown subnet."""
         with chain_errors():
             block = self.chain.client.best_block().number
             infos = [i for i in self.api.call("SubnetInfoRuntimeApi_get_all_dynamic_info") if i is not None]
+            extras = {num(e["netuid"]): e for e in self.api.call("SubnetInfoRuntimeApi_get_subnets_info_v2")
+                      if e is not None}
         prices = self.quotes.prices_rao()
         total = sum(num(i["tao_in_emission"]) for i in infos)
-        return [self._view(i, prices.get(num(i["netuid"]), 0), total, block) for i in infos]
+        return [self._view(i, extras[num(i["netuid"])], prices.get(num(i["netuid"]), 0), total, block)
+                for i in infos if only is None or num(i["netuid"]) == only]
+
+    def list(self) -> list[SubnetView]:
+        """Every subnet (root included), by netuid."""
+        return self._views()
 
     def show(self, netuid: int) -> SubnetView:
         """One subnet.
@@ -84,12 +90,14 @@ class SubnetService:
         Raises:
             WalletError: "subnet_not_found".
         """
-        self.quotes.require_subnet(netuid)
-        return next(s for s in self.list() if s.netuid == netuid)
+        views = self._views(netuid)
+        if not views:
+            raise WalletError("subnet_not_found", f"subnet {netuid} does not exist on this network "
+                              "(see `tao-wallet subnets list`)")
+        return views[0]
 
     def metagraph(self, netuid: int) -> MetagraphView:
         """A subnet with every uid (stake, incentive, dividends, validator trust, permit, emission)."""
-        self.quotes.require_subnet(netuid)
         subnet = self.show(netuid)
         with chain_errors():
             graph = self.api.call("SubnetInfoRuntimeApi_get_metagraph", u16(netuid))
