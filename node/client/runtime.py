@@ -251,16 +251,26 @@ class Runtime:
     # --- storage ------------------------------------------------------------------------------------
 
     def storage_entry(self, pallet: str, name: str) -> dict[str, Any]:
-        """The metadata entry of a storage item (prefix, hashers, key/value type ids, default)."""
+        """The metadata entry of a storage item (prefix, hashers, key/value type ids, modifier, default).
+
+        ``default`` is the decoded form scalecodec gives (text when the bytes happen to be UTF-8, else
+        hex); ``default_bytes`` holds the raw SCALE bytes to decode with (see `storage_default`).
+        """
         storage = self._pallet(pallet)["storage"]
         if storage is None or storage.value is None:
             raise RuntimeMetadataError(f"pallet {pallet} has no storage")
-        for entry in storage.value["entries"]:
+        for entry in storage.value_object["entries"]:
             if entry["name"] == name:
-                result: dict[str, Any] = dict(entry)
+                result: dict[str, Any] = dict(entry.value)
                 result["prefix"] = storage.value["prefix"]
+                result["default_bytes"] = _raw_bytes(entry["default"])
                 return result
         raise RuntimeMetadataError(f"storage {pallet}.{name} does not exist in runtime {self.spec_version}")
+
+    def storage_default(self, pallet: str, name: str) -> bytes:
+        """The raw SCALE bytes a storage item reads as when absent (its metadata default)."""
+        value: bytes = self.storage_entry(pallet, name)["default_bytes"]
+        return value
 
     def storage_key(self, pallet: str, name: str, *keys: bytes) -> bytes:
         """Full storage key: twox128(prefix) ++ twox128(name) ++ hashed SCALE-encoded keys."""
@@ -275,14 +285,35 @@ class Runtime:
         return key
 
     def decode_storage(self, pallet: str, name: str, raw: bytes | None) -> Any:
-        """Decode a storage value (or its metadata default when absent)."""
+        """Decode a storage value; absent (`raw` None): None for an OptionQuery item, else its default.
+
+        The node stores nothing for a value equal to the default, so absent is common (a subnet's
+        unset hyperparameter, an unregistered hotkey's owner) and must read as the chain reads it.
+        """
         entry = self.storage_entry(pallet, name)
         kind = entry["type"]
         value_type = int(kind["Map"]["value"] if "Map" in kind else kind["Plain"])
         if raw is None:
-            default = entry["default"]
-            raw = bytes.fromhex(default[2:]) if isinstance(default, str) else bytes(default)
+            if entry["modifier"] == "Optional":
+                return None
+            raw = entry["default_bytes"]
         return self.decode(value_type, raw)
+
+
+def _raw_bytes(default: Any) -> bytes:
+    """The bytes of a metadata `Bytes` field: scalecodec keeps them in `value_object`; its `value` is
+    UTF-8 text when the bytes decode as such (b"\\x01" -> "\\x01") and "0x" hex otherwise."""
+    raw = getattr(default, "value_object", None)
+    if isinstance(raw, bytes | bytearray):
+        return bytes(raw)
+    value = getattr(default, "value", default)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    if isinstance(value, str) and value.startswith("0x"):
+        return bytes.fromhex(value[2:])
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    raise RuntimeMetadataError(f"storage default of unexpected form: {type(value).__name__}")
 
 
 def twox_128(data: bytes) -> bytes:

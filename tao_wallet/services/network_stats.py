@@ -83,37 +83,16 @@ class StorageReader:
     def get(self, pallet: str, item: str, *keys: bytes) -> Any:
         """Decoded value (None for an absent Optional item, else the metadata default when absent)."""
         runtime = self.client.runtime()
-        return decode_value(self.client, pallet, item, self.raw(runtime.storage_key(pallet, item, *keys)))
+        return runtime.decode_storage(pallet, item, self.raw(runtime.storage_key(pallet, item, *keys)))
 
 
 def read_storage(client: ChainClient, pallet: str, item: str, *keys: bytes, at: bytes | None = None) -> Any:
     """A storage value by metadata names: None for an absent Optional item, the metadata default otherwise.
 
-    (`ChainClient.storage` fails on many ValueQuery defaults: scalecodec hands the default bytes back as
-    text when they happen to be valid UTF-8, so they are re-encoded here.)
+    Same as `ChainClient.storage` (which now decodes absent defaults itself); kept as the name the test
+    helpers use.
     """
-    runtime = client.runtime()
-    key = "0x" + runtime.storage_key(pallet, item, *keys).hex()
-    raw = client.read("state_getStorage", [key] if at is None else [key, "0x" + at.hex()])
-    return decode_value(client, pallet, item, None if raw is None else bytes.fromhex(raw[2:]))
-
-
-def decode_value(client: ChainClient, pallet: str, item: str, raw: bytes | None) -> Any:
-    """Decode raw storage bytes of an item (None = absent: Optional items give None, others the default)."""
-    runtime = client.runtime()
-    entry = runtime.storage_entry(pallet, item)
-    kind = entry["type"]
-    value_type = int(kind["Map"]["value"] if "Map" in kind else kind["Plain"])
-    if raw is not None:
-        return runtime.decode(value_type, raw)
-    if entry["modifier"] == "Optional":
-        return None
-    default = entry["default"]
-    if isinstance(default, str):
-        data = bytes.fromhex(default[2:]) if default.startswith("0x") else default.encode("utf-8")
-    else:
-        data = bytes(default)
-    return runtime.decode(value_type, data)
+    return client.storage(pallet, item, *keys, at=at)
 
 
 def account_key(value: Any) -> bytes:

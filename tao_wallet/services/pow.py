@@ -19,7 +19,7 @@ from node.pow.solver import PowJob, PowSolution, PowSolver, SolverProgress
 from tao_wallet.models import TxStatusView
 from tao_wallet.services.chain import ChainService, chain_errors, decode_address, encode_address, rao_to_tao
 from tao_wallet.services.errors import WalletError
-from tao_wallet.services.network_stats import account_key, read_storage
+from tao_wallet.services.network_stats import account_key
 from tao_wallet.services.tx import TxRunner
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class PowRegisterService:
 
         def fetch() -> PowJob:
             best = client.best_block()
-            difficulty = int(read_storage(client, S, "Difficulty", key, at=best.hash))
+            difficulty = int(client.storage(S, "Difficulty", key, at=best.hash))
             return PowJob(best.number, best.hash, difficulty)
 
         return fetch
@@ -121,18 +121,18 @@ class PowRegisterService:
         with chain_errors():
             client = self.chain.client
             best = client.best_block()
-            exists = bool(read_storage(client, S, "NetworksAdded", key, at=best.hash))
-            difficulty = int(read_storage(client, S, "Difficulty", key, at=best.hash))
+            exists = bool(client.storage(S, "NetworksAdded", key, at=best.hash))
+            difficulty = int(client.storage(S, "Difficulty", key, at=best.hash))
             if netuid == 0:
                 problems.append("the root network (netuid 0) does not take PoW registrations")
             elif not exists:
                 problems.append(f"subnet {netuid} does not exist")
             else:
-                if not read_storage(client, S, "NetworkPowRegistrationAllowed", key, at=best.hash):
+                if not client.storage(S, "NetworkPowRegistrationAllowed", key, at=best.hash):
                     problems.append(f"subnet {netuid} does not allow PoW registration")
-                if read_storage(client, S, "Uids", key, hk, at=best.hash) is not None:
+                if client.storage(S, "Uids", key, hk, at=best.hash) is not None:
                     problems.append(f"hotkey {hotkey} is already registered on subnet {netuid}")
-                owner = account_key(read_storage(client, S, "Owner", hk, at=best.hash))
+                owner = account_key(client.storage(S, "Owner", hk, at=best.hash))
                 if owner not in (bytes(32), ck):
                     problems.append(f"hotkey {hotkey} belongs to another coldkey ({encode_address(owner)})")
             placeholder = PowSolution(best.number, best.hash, 0, bytes(32), difficulty)
@@ -196,5 +196,5 @@ class PowRegisterService:
 
     def _uid(self, netuid: int, hotkey: bytes) -> int | None:
         with chain_errors():
-            uid = read_storage(self.chain.client, S, "Uids", _netuid_key(netuid), hotkey)
+            uid = self.chain.client.storage(S, "Uids", _netuid_key(netuid), hotkey)
         return None if uid is None else int(uid)
