@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from node.client.extrinsic import CryptoScheme, ExternalSigner, fee_probe_extrinsic
+from node.client.extrinsic import ExternalSigner, fee_probe_extrinsic
 from node.pow.solver import PowJob, PowSolution, PowSolver, SolverProgress
 from tao_wallet.models import TxStatusView
 from tao_wallet.services.chain import ChainService, chain_errors, decode_address, encode_address, rao_to_tao
@@ -74,11 +74,7 @@ def hotkey_signer(wallets: WalletService, name: str, hotkey: str, password: str 
     Raises:
         WalletError: wallet/hotkey not found, password_required, wrong_password.
     """
-    from keystore.keypair import CryptoType
-
-    keypair = wallets._signing_key(name, hotkey, password)  # the service's own unlock path (keyfile formats)
-    scheme = CryptoScheme.ED25519 if keypair.crypto_type == CryptoType.ED25519 else CryptoScheme.SR25519
-    return ExternalSigner(keypair.public_key, scheme, keypair.sign)
+    return wallets.signer(name, hotkey=hotkey, password=password)
 
 
 class PowRegisterService:

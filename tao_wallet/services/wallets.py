@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from keystore.keypair import Keypair
     from keystore.passwords import PasswordStore
     from keystore.wallet import Wallet, WalletInfo
+    from node.client.extrinsic import ExternalSigner
 
 log = logging.getLogger(__name__)
 
@@ -387,6 +388,30 @@ class WalletService:
                     raise WalletError("password_required", f"a password is needed to unlock {keyfile.path}")
                 return keyfile.load(password)
             return keyfile.load(None)
+
+    def signer(self, name: str, *, hotkey: str | None = None, password: str | None = None) -> ExternalSigner:
+        """A transaction signer for the wallet's coldkey, or for one of its hotkeys when ``hotkey`` is given.
+
+        The key is unlocked now (argon2, ~3 s, when its file is encrypted; a cached unlocked coldkey is
+        reused) and afterwards lives only in the returned signer: drop the signer to forget the key.
+        Hotkeys registering by proof of work sign their own `register` call, hence the hotkey option.
+
+        Args:
+            name: Wallet name.
+            hotkey: Hotkey name; None signs with the coldkey.
+            password: Password of an encrypted key; None looks it up without asking (BT_PW_ env var,
+                remembered keyring entry) and fails if there is none.
+
+        Raises:
+            WalletError: "wallet_not_found", "keyfile_not_found", "public_key_only" (watch-only coldkey),
+                "password_required", "wrong_password", "corrupt_keyfile".
+        """
+        from keystore.keypair import CryptoType
+        from node.client.extrinsic import CryptoScheme, ExternalSigner
+
+        keypair = self._signing_key(name, hotkey, password)
+        scheme = CryptoScheme.ED25519 if keypair.crypto_type == CryptoType.ED25519 else CryptoScheme.SR25519
+        return ExternalSigner(keypair.public_key, scheme, keypair.sign)
 
     def sign(self, name: str, message: str, *, hotkey: str | None = None, password: str | None = None) -> SignedMessage:
         """Sign ``message`` (utf-8, or raw bytes if it is 0x-hex, as btcli does) with the coldkey or a hotkey."""
