@@ -129,9 +129,7 @@ class Fast:
 
     def to_u16(self, x: Vec) -> npt.NDArray[np.uint16]:
         """floor(x * 65535), saturated."""
-        x = np.asarray(x, dtype=np.float64)
-        if x.size and (float(x.min()) < 0.0 or float(x.max()) > 1.0):
-            x = np.minimum(np.maximum(x, 0.0), 1.0)
+        x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
         return (x * 65535.0).astype(np.uint16)  # non-negative: the cast floors
 
     def to_rao(self, x: Vec, rao: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:

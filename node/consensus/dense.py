@@ -82,34 +82,39 @@ class Block:
     """(S, R): the uids with weight or bond entries, ascending within each subnet."""
     col_uids: IntVec
     """(S, K): the uids some entry points at, ascending within each subnet."""
+    row_base: IntVec
+    """Per global uid: ``(subnet * R + row) * K`` for a block row (0 otherwise)."""
+    col_slot: IntVec
+    """Per global uid: its column index in its subnet's block (-1 if not a column)."""
 
     @classmethod
     def stack(cls, layouts: Sequence[Layout], offsets: IntVec) -> Block:
         """The global block of subnets with equal layout shapes."""
-        rows = np.stack([lay.rows for lay in layouts]) + offsets[:-1, None]
-        cols = np.stack([lay.cols for lay in layouts]) + offsets[:-1, None]
-        return cls(rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False))
+        base = offsets[:-1, None]
+        rows = (np.stack([lay.rows for lay in layouts]) + base).astype(np.int64, copy=False)
+        cols = (np.stack([lay.cols for lay in layouts]) + base).astype(np.int64, copy=False)
+        (s, r), k, n = rows.shape, cols.shape[1], int(offsets[-1])
+        row_base = np.zeros(n, np.int64)
+        row_base[rows.ravel()] = np.arange(s * r, dtype=np.int64) * k
+        col_slot = np.full(n, -1, np.int64)
+        col_slot[cols.ravel()] = np.tile(np.arange(k, dtype=np.int64), s)
+        return cls(rows, cols, row_base, col_slot)
 
-    def scatter(self, ar: Arith, mats: Sequence[SparseRows], offsets: IntVec, n: int) -> Vec:
+    def scatter(self, ar: Arith, mats: Sequence[SparseRows], offsets: IntVec) -> Vec:
         """The stored u16 rows of every subnet as one dense (S, R, K) block of ``ar`` values."""
         s, r, k = self.row_uids.shape[0], self.row_uids.shape[1], self.col_uids.shape[1]
-        row_base = np.zeros(n, np.int64)
-        row_base[self.row_uids.ravel()] = np.arange(s * r, dtype=np.int64) * k  # (subnet*R + row)*K
-        col_slot = np.zeros(n, np.int64)
-        col_slot[self.col_uids.ravel()] = np.tile(np.arange(k, dtype=np.int64), s)
-        counts = np.concatenate([np.diff(m.indptr) for m in mats])
-        nnz = np.asarray([m.nnz for m in mats], np.int64)
-        cols = np.concatenate([m.indices for m in mats]) + np.repeat(offsets[:-1], nnz)
+        counts = _cat([np.diff(m.indptr) for m in mats])
+        cols = _cat([m.indices for m in mats])
+        if len(mats) > 1:
+            cols = cols + np.repeat(offsets[:-1], [m.nnz for m in mats])
         out = np.zeros(s * r * k, ar.dtype)
-        out[np.repeat(row_base, counts) + col_slot[cols]] = ar.from_u16(np.concatenate([m.values for m in mats]))
+        out[np.repeat(self.row_base, counts) + self.col_slot[cols]] = ar.from_u16(_cat([m.values for m in mats]))
         return out.reshape(s, r, k)
 
-    def col_slot_of(self, n: int) -> IntVec:
-        """Per global uid, its column index in its subnet's block (-1 if not a column)."""
-        out = np.full(n, -1, np.int64)
-        out[self.col_uids.ravel()] = np.tile(np.arange(self.col_uids.shape[1], dtype=np.int64),
-                                             self.col_uids.shape[0])
-        return out
+
+def _cat(arrays: list[Vec]) -> Vec:
+    """Concatenate, without copying a single array."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def weight_block(
@@ -125,7 +130,7 @@ def weight_block(
     keep = old_permit[rows][:, :, None] & (last_update[rows][:, :, None] > registered[cols][:, None, :])
     if commits is not None:
         keep &= ~(commits[rows][:, :, None] < registered[cols][:, None, :])
-    diag = block.col_slot_of(registered.shape[0])[rows]  # where each row's own uid is a column
+    diag = block.col_slot[rows]  # where each row's own uid is a column
     s_i, r_i = np.nonzero((diag >= 0) & ~owner[rows])
     keep[s_i, r_i, diag[s_i, r_i]] = False
     np.multiply(weights, keep, out=weights)
