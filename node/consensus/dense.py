@@ -108,7 +108,9 @@ class Block:
         if len(mats) > 1:
             cols = cols + np.repeat(offsets[:-1], [m.nnz for m in mats])
         out = np.zeros(s * r * k, ar.dtype)
-        out[np.repeat(self.row_base, counts) + self.col_slot[cols]] = ar.from_u16(_cat([m.values for m in mats]))
+        values = _cat([m.values for m in mats])
+        # Fast mode's u16 -> float is the assignment's own cast; exact mode shifts to I32F32.
+        out[np.repeat(self.row_base, counts) + self.col_slot[cols]] = ar.from_u16(values) if ar.exact else values
         return out.reshape(s, r, k)
 
 
@@ -127,7 +129,8 @@ def weight_block(
     target registered (and, with commit-reveal, committed before it registered).
     """
     rows, cols = block.row_uids, block.col_uids
-    keep = old_permit[rows][:, :, None] & (last_update[rows][:, :, None] > registered[cols][:, None, :])
+    keep = np.greater(last_update[rows][:, :, None], registered[cols][:, None, :])
+    keep &= old_permit[rows][:, :, None]
     if commits is not None:
         keep &= ~(commits[rows][:, :, None] < registered[cols][:, None, :])
     diag = block.col_slot[rows]  # where each row's own uid is a column

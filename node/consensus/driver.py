@@ -18,7 +18,7 @@ def run_epoch(inp: EpochInput, mode: Mode = "exact") -> EpochOutput:
 
 
 GROUP_ENTRIES = 1 << 19
-DENSE_GROUP_ENTRIES = 1 << 17
+DENSE_GROUP_ENTRIES = 1 << 18
 """Dense passes are capped lower: their (S, R, K) temporaries stay a few MiB, which measured
 faster here than larger stacks (fewer fresh pages for glibc to fault in per array)."""
 
