@@ -8,7 +8,7 @@ positive stakes), and otherwise recurses into the side that contains that crossi
 ``p`` is unique, so the quickselect returns the smallest score ``v`` with
 ``stake(score <= v) > minority`` -- independent of pivot order. When no score qualifies
 (``minority >= total``, i.e. kappa <= 0) the recursion walks up to the largest score; with
-``minority < 0`` the smallest score qualifies. tests/consensus/test_median.py checks this
+``minority < 0`` the smallest score qualifies. tests/consensus/test_math.py checks this
 against a literal transcription of the quickselect.
 """
 
