@@ -106,10 +106,18 @@ class SubnetService:
         vtrust = self._vec("ValidatorTrust", u16(netuid))
         n = num(graph["num_uids"])
         vtrust = (vtrust + [0] * n)[:n]
+        names: dict[bytes, str] = {}  # coldkeys repeat across uids: encode each SS58 once
+
+        def ss58(raw: object) -> str:
+            key = acct(raw)
+            text_ = names.get(key)
+            if text_ is None:
+                text_ = names[key] = encode_address(key)
+            return text_
+
         neurons = tuple(
             NeuronRowView(
-                uid=uid, hotkey=encode_address(acct(graph["hotkeys"][uid])),
-                coldkey=encode_address(acct(graph["coldkeys"][uid])),
+                uid=uid, hotkey=ss58(graph["hotkeys"][uid]), coldkey=ss58(graph["coldkeys"][uid]),
                 stake=rao_to_tao(num(graph["alpha_stake"][uid])), incentive=u16_ratio(num(graph["incentives"][uid])),
                 dividends=u16_ratio(num(graph["dividends"][uid])), trust=u16_ratio(vtrust[uid]),
                 validator_permit=bool(graph["validator_permit"][uid]),

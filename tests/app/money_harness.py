@@ -48,7 +48,7 @@ class Harness(App[None]):
         self.push_screen(self._make())
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
     """Let workers run until `predicate()` holds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
