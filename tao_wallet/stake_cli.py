@@ -8,6 +8,7 @@ signer, status printing) comes from `tao_wallet.chain_cli`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict
 from decimal import Decimal
@@ -25,6 +26,7 @@ from tao_wallet.chain_cli import (
     _sender_address,
     _signer,
     _status_printer,
+    _to_json,
     _wallet_options,
     _wallets,
 )
@@ -318,7 +320,14 @@ def subnets_show(netuid: int, network: str | None, as_json: bool) -> None:
     config = _config(None, network)
     graph = SubnetService(_chain(config.network)).metagraph(netuid)
     if as_json:
-        _echo_json(asdict(graph))
+        from tao_wallet.services.chain import tao_str
+
+        # built by hand: dataclasses.asdict + a generic walk over 4096 x 10 values costs ~0.3 s
+        neurons = [{"uid": n.uid, "hotkey": n.hotkey, "coldkey": n.coldkey, "stake": tao_str(n.stake),
+                    "incentive": tao_str(n.incentive), "dividends": tao_str(n.dividends), "trust": tao_str(n.trust),
+                    "validator_permit": n.validator_permit, "emission": tao_str(n.emission)} for n in graph.neurons]
+        click.echo(json.dumps({"subnet": _to_json(asdict(graph.subnet)), "block_number": graph.block_number,
+                               "neurons": neurons}, indent=1))
         return
     s = graph.subnet
     click.echo(f"subnet {s.netuid} {s.name} ({s.symbol}) owner {s.owner_coldkey} {s.identity}\n"
