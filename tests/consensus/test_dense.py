@@ -97,3 +97,35 @@ def test_batch_of_equal_shapes_matches_single_runs(seeds: list[int], mode: str) 
     assert len(shapes) == 1
     for inp, got in zip(inputs, run_batch(inputs, mode), strict=True):  # type: ignore[arg-type]
         _assert_same(run_epoch(inp, mode), got)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["exact", "fast"])
+def test_block_scatter_copies_filled_rows_and_scatters_the_rest(mode: str) -> None:
+    """Subnets whose rows fill the block in column order are copied as stored; unsorted or
+    incomplete ones are scattered. Both give the stored matrix restricted to the block."""
+    from node.consensus.arith import arith_for
+
+    rng = np.random.default_rng(5)
+    n = 12
+    full = rng.integers(1, 65536, (n, n))
+    full[6:] = 0  # validators 0..5 weight every uid
+    sorted_rows = SparseRows.from_dense(full)
+    rows = sorted_rows.to_rows()
+    unsorted = SparseRows.from_rows([rows[0][::-1], *rows[1:]])  # same entries, one row reversed
+    holes = SparseRows.from_rows([rows[0][1:], *rows[1:]])  # one entry short of a full block
+    base = random_input(3, n=n, liquid=False)
+    inputs = [dataclasses.replace(base, weights=w, bonds=SparseRows.empty(n), validator_permit=np.arange(n) < 6,
+                                  owner_uid=None) for w in (sorted_rows, unsorted, holes)]
+    layouts = [dense.layout(i) for i in inputs]
+    assert all(lay is not None and lay.shape == (6, n) for lay in layouts)
+    offsets = np.arange(4, dtype=np.int64) * n
+    block = dense.Block.stack(layouts, offsets)  # type: ignore[arg-type]
+    assert [block._fills(si, i.weights, offsets) for si, i in enumerate(inputs)] == [True, False, False]
+    ar = arith_for(mode)
+    got = block.scatter(ar, [i.weights for i in inputs], offsets)
+    for si, inp in enumerate(inputs):
+        want = inp.weights.to_dense(n)[:6]
+        assert np.array_equal(got[si], ar.from_u16(want) if ar.exact else want.astype(float))
+    for inp in inputs:
+        with pytest.MonkeyPatch.context() as mp:
+            _assert_same(run_epoch(inp, "exact"), _sparse(inp, "exact", mp))
