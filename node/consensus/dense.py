@@ -18,6 +18,7 @@ bonds_moving_average above 10^6 (a negative EMA alpha, outside the products' pro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,26 @@ CELLS_PER_ENTRY = 3
 SMALL_BLOCK = 4096
 CUMSUM_LOOP_COLUMNS = 16
 """The median sums stakes column by column (a Python loop over voters) from this many columns per voter."""
+
+
+_WORK = threading.local()
+
+
+def _work(slot: str, shape: tuple[int, ...], dtype: Any) -> Vec:
+    """A reusable scratch array for ``slot`` (uninitialised; contents of the previous pass).
+
+    Dense passes of a batch allocate the same few large arrays again and again; on this VM a
+    fresh large array costs page faults that outweigh the arithmetic on it, so each thread
+    keeps one growing buffer per slot. Only arrays that never leave this module's functions
+    (blocks, median keys and stake sums) come from here; every result is a fresh array.
+    """
+    cache: dict[str, Vec] = _WORK.__dict__.setdefault("arrays", {})
+    size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    buf = cache.get(slot)
+    if buf is None or buf.shape[0] < size:
+        buf = cache[slot] = np.empty(size, np.uint8)
+    out: Vec = buf[:size].view(dtype).reshape(shape)
+    return out
 
 
 @dataclass(frozen=True)
@@ -102,19 +123,20 @@ class Block:
         col_slot[cols.ravel()] = np.tile(np.arange(k, dtype=np.int64), s)
         return cls(rows, cols, row_base, col_slot)
 
-    def scatter(self, ar: Arith, mats: Sequence[SparseRows], offsets: IntVec) -> Vec:
+    def scatter(self, ar: Arith, mats: Sequence[SparseRows], offsets: IntVec, slot: str) -> Vec:
         """The stored u16 rows of every subnet as one dense (S, R, K) block of ``ar`` values.
 
         A subnet whose rows fill its block in column order (every block row holds every column,
         ascending: the usual dense weights) is copied as it is stored; the others are scattered.
         """
         s, r, k = self.row_uids.shape[0], self.row_uids.shape[1], self.col_uids.shape[1]
-        out = np.zeros((s, r * k), ar.dtype)
+        out = _work(slot, (s, r * k), ar.dtype)
         rest = [si for si, m in enumerate(mats) if not self._fills(si, m, offsets)]
         for si in (si for si in range(len(mats)) if si not in set(rest)):
             # Fast mode's u16 -> float is the assignment's own cast; exact mode shifts to I32F32.
             out[si] = ar.from_u16(mats[si].values) if ar.exact else mats[si].values
         if rest:
+            out[rest] = 0
             part = [mats[si] for si in rest]
             counts = _cat([np.diff(m.indptr) for m in part])
             cols = _cat([m.indices for m in part])
@@ -231,7 +253,8 @@ def median_block(wd: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     bits = max(1, (v - 1).bit_length())
     mask = np.int64((1 << bits) - 1)
     # (S, K, V): each column's scores contiguous; non-voters score 0 like absent entries.
-    keys = np.where((stake > 0)[:, None, :], wd.transpose(0, 2, 1), 0)
+    keys = _work("median_keys", (s, k, v), wd.dtype)
+    np.multiply(wd.transpose(0, 2, 1), (stake > 0)[:, None, :], out=keys)  # exact: x * 1 or 0
     if exact:
         np.left_shift(keys, bits, out=keys)
     else:
@@ -241,7 +264,7 @@ def median_block(wd: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     keys.sort(axis=2)
     keys &= mask  # now the voter order
     keys += (np.arange(s, dtype=np.int64) * v)[:, None, None]  # flat index into stake
-    cum = stake.ravel().take(keys)
+    cum = stake.ravel().take(keys, out=_work("median_cum", keys.shape, stake.dtype), mode="clip")  # keys in range
     if s * k >= CUMSUM_LOOP_COLUMNS * v:
         # Many short columns: one whole-block add per voter position beats cumsum's per-row
         # inner loop (~1.4x here). Same sequential additions per column, so identical sums.
@@ -254,7 +277,8 @@ def median_block(wd: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     # picked); a negative minority is raised to 0 so that holds at index 0 too. No crossing:
     # the largest score.
     floor = np.maximum(minority, 0)[:, None, None]
-    pick = np.minimum(np.count_nonzero(cum <= floor, axis=2), v - 1)
+    pick = np.minimum(np.count_nonzero(np.less_equal(cum, floor, out=_work("median_le", cum.shape, bool)), axis=2),
+                      v - 1)
     who = np.take_along_axis(keys, pick[:, :, None], axis=2)[:, :, 0]  # flat (subnet, voter)
     col = np.arange(k, dtype=np.int64)[None, :]
     out: Vec = np.where(stake.ravel()[who] > 0, wd.reshape(s * v, k)[who, col], 0)

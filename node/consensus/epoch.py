@@ -105,9 +105,9 @@ def epoch_batch(ar: Arith, inputs: Sequence[EpochInput], layouts: Sequence[Layou
 
     if layouts is not None:  # §3-§5 on dense blocks
         block = Block.stack(layouts, offsets)
-        wd = weight_block(ar, block, block.scatter(ar, [i.weights for i in inputs], offsets), old_permit,
+        wd = weight_block(ar, block, block.scatter(ar, [i.weights for i in inputs], offsets, "weights"), old_permit,
                           owner, last_update, registered, commits)
-        bd = bond_block(block, block.scatter(ar, [i.bonds for i in inputs], offsets), registered, last_tempo)
+        bd = bond_block(block, block.scatter(ar, [i.bonds for i in inputs], offsets, "bonds"), registered, last_tempo)
         res = dense_matrix(ar, block, n, wd, bd, active_stake, use_stake, stake_total - kappa, bp, alpha_s,
                            inputs[0].hyper.yuma3_enabled, new_permit,
                            lambda ranks: normalize_by_subnet(ar, ranks, seg, n_sub))

@@ -122,7 +122,7 @@ def test_block_scatter_copies_filled_rows_and_scatters_the_rest(mode: str) -> No
     block = dense.Block.stack(layouts, offsets)  # type: ignore[arg-type]
     assert [block._fills(si, i.weights, offsets) for si, i in enumerate(inputs)] == [True, False, False]
     ar = arith_for(mode)
-    got = block.scatter(ar, [i.weights for i in inputs], offsets)
+    got = block.scatter(ar, [i.weights for i in inputs], offsets, "weights")
     for si, inp in enumerate(inputs):
         want = inp.weights.to_dense(n)[:6]
         assert np.array_equal(got[si], ar.from_u16(want) if ar.exact else want.astype(float))
