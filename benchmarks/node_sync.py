@@ -117,6 +117,83 @@ def bench_big_epoch() -> None:
         handle.stop()
 
 
+def _spawn_localnet(db: Path) -> tuple[object, str]:
+    """Serve an existing localnet database from a separate Python process; returns (process, url)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tao_wallet", "localnet", "--port", str(port), "--db", str(db),
+                             "--manual"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"ws://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            ep = RpcEndpoint(url, timeout=5)
+            ep.call("chain_getBlockHash", [0])
+            ep.close()
+            return proc, url
+        except Exception:
+            if time.monotonic() > deadline:
+                proc.terminate()
+                raise
+            time.sleep(0.5)
+
+
+def bench_big_epoch_separate(tmp: Path, rounds: int = 10) -> None:
+    """End to end against a localnet in another process: capture (verified RPC reads) + encode +
+    decode + recompute + audit of one 256-uid epoch."""
+    import subprocess
+
+    from node.light.snapshot import EpochSnapshot
+    from node.localnet.chain import Chain
+
+    db = tmp / "big-chain.sqlite"
+    chain = Chain(db, installers=[installer(BIG_SUBNET)])
+    chain.produce_blocks(42)
+    n_uids = chain.read(S, "SubnetworkN", 1)
+    epoch_block = chain.read(S, "LastMechansimStepBlock", 1)
+    chain.close()
+    proc, url = _spawn_localnet(db)
+    assert isinstance(proc, subprocess.Popen)
+    try:
+        ep = RpcEndpoint(url)
+        parent, header = fetch_range(ep, epoch_block - 1, epoch_block)
+        schema = schema_for(bytes.fromhex(ep.call("state_getMetadata")[2:]))
+        for check in (True, False):
+            pool = EndpointPool([url])
+            watcher = EpochWatcher(schema, VerifiedReader(pool, check_values=check))
+            times: dict[str, list[float]] = {"capture": [], "encode": [], "decode": [], "recompute+audit": [],
+                                             "total": []}
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                snap = watcher.capture(header, parent, 1)
+                t1 = time.perf_counter()
+                blob = snap.to_blob()
+                t2 = time.perf_counter()
+                again = EpochSnapshot.from_blob(blob)
+                t3 = time.perf_counter()
+                result = audit(again, run_epoch(again.epoch_input(), "exact"))
+                t4 = time.perf_counter()
+                for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
+                    times[k].append(v)
+            assert not result.mismatches, result.mismatches[:3]
+            med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+            parts = ", ".join(f"{k} {v:.0f} ms" for k, v in med.items() if k != "total")
+            how = "proofs + served values compared" if check else "proofs only"
+            print(f"[separate server process] snapshot + recompute of one {n_uids}-uid epoch (#{epoch_block}, "
+                  f"{how}), median of {rounds}: {parts}; end to end {med['total']:.0f} ms "
+                  f"(best {min(times['total']) * 1000:.0f} ms)")
+            pool.close()
+        ep.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def bench_out_of_process(blocks: int, tmp: Path) -> None:
     """The realistic setup: the endpoint is another process (no shared GIL with the light node)."""
     import socket
@@ -171,12 +248,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--blocks", type=int, default=1000)
     parser.add_argument("--only-separate", action="store_true", help="only the out-of-process endpoint part")
+    parser.add_argument("--only-epoch", action="store_true",
+                        help="only the 256-uid epoch snapshot + recompute against a separate-process localnet")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.only_epoch:
+            bench_big_epoch_separate(Path(tmp))
+            return
         if args.only_separate:
+            bench_big_epoch_separate(Path(tmp))
             bench_out_of_process(args.blocks, Path(tmp))
             return
         bench_big_epoch()
+        bench_big_epoch_separate(Path(tmp))
         bench_headers_and_full_sync(args.blocks, Path(tmp))
         bench_out_of_process(args.blocks, Path(tmp))
 

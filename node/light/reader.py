@@ -8,7 +8,9 @@ from node.light.endpoints import EndpointPool
 from node.light.errors import LyingEndpointError
 from node.light.headers import VerifiedHeader
 from node.light.rpc import RpcEndpoint
-from node.trie import InvalidProofError, verify_read_proof
+from node.trie import EMPTY_ROOT, InvalidProofError, blake2_256
+from node.trie.codec import Node, NodeDecodeError
+from node.trie.proof import lookup
 
 CHUNK = 512
 """Keys per proof request (keeps each answer well under the endpoints' message limits)."""
@@ -28,24 +30,70 @@ def _parse_values(endpoint: str, answer: object, keys: Sequence[bytes]) -> dict[
     return {k: out.get(k) for k in keys}
 
 
-def _verify(url: str, header: VerifiedHeader, chunk: Sequence[bytes], proof_answer: object,
-            values_answer: object | None) -> dict[bytes, bytes | None]:
-    try:
-        proof = [bytes.fromhex(p[2:]) for p in proof_answer["proof"]]  # type: ignore[index]
-        proven = verify_read_proof(header.state_root, proof, chunk)
-    except (InvalidProofError, KeyError, TypeError, ValueError) as exc:
-        raise LyingEndpointError(url, f"bad read proof at #{header.number}: {exc}") from exc
-    if values_answer is not None:
-        served = _parse_values(url, values_answer, chunk)
-        for k in chunk:
-            if served[k] != proven[k]:
-                raise LyingEndpointError(url, f"wrong storage value at #{header.number} for key 0x{k.hex()[:24]}..")
-    return proven
+class ProofChecker:
+    """Verifies read proofs against one growing, content-addressed node map.
+
+    Nodes are keyed by their BLAKE2-256 hash and every lookup starts at a verified header's state
+    root, so a node from any proof of this batch can only ever stand for itself: checking a proof
+    against the union is exactly as strict as checking it alone (extra nodes are ignored, as in
+    Substrate). The union saves re-hashing and re-decoding the nodes that proofs of one batch share
+    (the paths near the root, and everything the parent and epoch blocks have in common).
+    """
+
+    def __init__(self) -> None:
+        self._nodes: dict[bytes, bytes] = {EMPTY_ROOT: b"\x00"}
+        self._seen: set[str] = set()
+        self._decoded: dict[bytes, Node | None] = {}
+
+    def add(self, url: str, header: VerifiedHeader, answer: object) -> None:
+        """Add the nodes of one ``state_getReadProof`` answer (each distinct node hashed once)."""
+        try:
+            items = answer["proof"]  # type: ignore[index]
+            for item in items:
+                if item not in self._seen:
+                    raw = bytes.fromhex(item[2:])
+                    self._seen.add(item)
+                    self._nodes[blake2_256(raw)] = raw
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise LyingEndpointError(url, f"bad read proof at #{header.number}: {exc}") from exc
+
+    def prove(self, url: str, header: VerifiedHeader, keys: Sequence[bytes]) -> dict[bytes, bytes | None]:
+        """Each key's value proven from ``header.state_root`` (None = proven absent).
+
+        Raises:
+            LyingEndpointError: a node on some key's path is missing, altered or malformed.
+        """
+        nodes = self._nodes
+
+        def fetch(node_hash: bytes, what: str) -> bytes:
+            data = nodes.get(node_hash)
+            if data is None:
+                raise InvalidProofError(f"proof lacks {what} 0x{node_hash.hex()} (missing or altered)")
+            return data
+
+        try:
+            return {k: lookup(fetch, header.state_root, k, self._decoded) for k in keys}
+        except InvalidProofError as exc:
+            raise LyingEndpointError(url, f"bad read proof at #{header.number}: {exc}") from exc
+        except NodeDecodeError as exc:
+            raise LyingEndpointError(url, f"bad read proof at #{header.number}: malformed node: {exc}") from exc
+
+
+def _check_served(url: str, header: VerifiedHeader, chunk: Sequence[bytes], proven: dict[bytes, bytes | None],
+                  values_answer: object) -> None:
+    served = _parse_values(url, values_answer, chunk)
+    for k in chunk:
+        if served[k] != proven[k]:
+            raise LyingEndpointError(url, f"wrong storage value at #{header.number} for key 0x{k.hex()[:24]}..")
 
 
 def read_many_on(ep: RpcEndpoint, jobs: Sequence[tuple[VerifiedHeader, Sequence[bytes]]],
                  check_values: bool = True) -> list[dict[bytes, bytes | None]]:
-    """Verified reads at several headers in one pipelined round trip (each job at most CHUNK keys)."""
+    """Verified reads at several headers in one pipelined round trip (each job at most CHUNK keys).
+
+    Each answer is verified as soon as it arrives, while the endpoint still computes the later
+    ones, against one ``ProofChecker`` shared by the whole batch.
+    """
     reqs: list[tuple[str, list[object]]] = []
     for header, keys in jobs:
         if len(keys) > CHUNK:
@@ -54,10 +102,20 @@ def read_many_on(ep: RpcEndpoint, jobs: Sequence[tuple[VerifiedHeader, Sequence[
         reqs.append(("state_getReadProof", [hex_keys, at]))
         if check_values:
             reqs.append(("state_queryStorageAt", [hex_keys, at]))
-    answers = ep.call_many(reqs)
     step = 2 if check_values else 1
-    return [_verify(ep.url, header, keys, answers[i * step], answers[i * step + 1] if check_values else None)
-            for i, (header, keys) in enumerate(jobs)]
+    checker = ProofChecker()
+    out: list[dict[bytes, bytes | None]] = []
+
+    def on_answer(index: int, answer: object) -> None:
+        header, keys = jobs[index // step]
+        if index % step == 0:
+            checker.add(ep.url, header, answer)
+            out.append(checker.prove(ep.url, header, keys))
+        else:
+            _check_served(ep.url, header, keys, out[-1], answer)
+
+    ep.call_many(reqs, on_answer)
+    return out
 
 
 def read_verified_on(ep: RpcEndpoint, header: VerifiedHeader, keys: Sequence[bytes],

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from node.light.errors import EndpointError
+from node.light.errors import EndpointError, LightNodeError
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,14 @@ class RpcEndpoint:
         """One request; returns its ``result``."""
         return self.call_many([(method, params or [])])[0]
 
-    def call_many(self, requests: Sequence[Request]) -> list[Any]:
+    def call_many(self, requests: Sequence[Request],
+                  on_answer: Callable[[int, Any], None] | None = None) -> list[Any]:
         """Send all requests, then collect the answers in request order.
+
+        Args:
+            on_answer: called with (index, result) in request order as soon as every earlier answer
+                has arrived, so the caller can work on early answers while the endpoint computes the
+                later ones. An exception it raises abandons the call (and the connection).
 
         Raises:
             EndpointError: connection failure, timeout or a JSON-RPC error answer.
@@ -71,6 +77,7 @@ class RpcEndpoint:
                 ws.send(json.dumps({"jsonrpc": "2.0", "id": first + i, "method": method,
                                     "params": params}))
             answers: dict[int, Any] = {}
+            delivered = 0
             while len(answers) < len(requests):
                 raw = ws.recv(timeout=self.timeout)
                 msg = json.loads(raw)
@@ -82,10 +89,13 @@ class RpcEndpoint:
                     raise EndpointError(self.url, f"{requests[msg_id - first][0]} failed: "
                                                   f"{err.get('code')} {err.get('message')}")
                 answers[msg_id] = msg.get("result")
+                while on_answer is not None and first + delivered in answers:
+                    delivered += 1
+                    on_answer(delivered - 1, answers[first + delivered - 1])
+        except LightNodeError:
+            self.close()  # an error answer, or the callback rejected one: unread answers may be in flight
+            raise
         except (OSError, WebSocketException, TimeoutError, ValueError) as exc:
             self.close()
             raise EndpointError(self.url, f"request failed: {exc}") from exc
-        except EndpointError:
-            self.close()  # unread answers may still be in flight; start clean next time
-            raise
         return [answers[first + i] for i in range(len(requests))]

@@ -19,6 +19,8 @@ from node.client.runtime import hash_storage_key
 from node.localnet.metadata import RuntimeMetadata, StorageEntry
 
 S = "SubtensorModule"
+KEY_CACHE = 1 << 17
+"""Memoized storage keys per schema (~25 MB at most; a 256-uid epoch uses ~2,400)."""
 
 
 def u16(value: int) -> bytes:
@@ -41,6 +43,7 @@ class StorageSchema:
     def __init__(self, metadata: bytes) -> None:
         self.metadata = RuntimeMetadata(metadata)
         self._entries: dict[tuple[str, str], StorageEntry] = {}
+        self._keys: dict[tuple[str, str, tuple[bytes, ...]], bytes] = {}
 
     def entry(self, pallet: str, name: str) -> StorageEntry:
         """The metadata entry (raises MetadataError if absent)."""
@@ -56,11 +59,19 @@ class StorageSchema:
         return pal is not None and name in pal.storage
 
     def key(self, pallet: str, name: str, *keys: bytes) -> bytes:
-        """Full storage key from SCALE-encoded key parts."""
+        """Full storage key from SCALE-encoded key parts (memoized: epochs re-read the same keys)."""
+        memo = (pallet, name, keys)
+        found = self._keys.get(memo)
+        if found is not None:
+            return found
         e = self.entry(pallet, name)
         if len(keys) != len(e.hashers):
             raise ValueError(f"{pallet}.{name} takes {len(e.hashers)} key(s), got {len(keys)}")
-        return e.prefix + b"".join(hash_storage_key(h, k) for h, k in zip(e.hashers, keys, strict=True))
+        full = e.prefix + b"".join(hash_storage_key(h, k) for h, k in zip(e.hashers, keys, strict=True))
+        if len(self._keys) >= KEY_CACHE:
+            self._keys.clear()
+        self._keys[memo] = full
+        return full
 
     def is_u16_pairs(self, pallet: str, name: str) -> bool:
         """Whether the item's value type is ``Vec<(u16, u16)>`` (weights and bonds rows)."""
