@@ -66,7 +66,7 @@ def test_altered_node_is_rejected_even_next_to_good_ones() -> None:
     bad = bytearray(nodes[victim])
     bad[-1] ^= 0xFF
     checker = ProofChecker()
-    checker.add(URL, ha, _answer(nodes[:victim] + [bytes(bad)] + nodes[victim + 1 :]))
+    checker.add(URL, ha, _answer([*nodes[:victim], bytes(bad), *nodes[victim + 1 :]]))
     with pytest.raises(LyingEndpointError, match="bad read proof"):
         checker.prove(URL, ha, keys[:50])
 
