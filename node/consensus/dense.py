@@ -312,9 +312,10 @@ def dense_matrix(
     cons_k = median_block(wd, use_r, minority, ar.exact)
     c = cons_k[:, None, :]
     # min(W, C) drops exactly the entries the chain drops (C = 0 < W) by making them 0.
-    clipped = np.minimum(wd, c)
+    clipped = np.minimum(wd, c, out=_work("clipped", wd.shape, wd.dtype))
     trust_r = clipped.sum(axis=2)
-    staked = ar.mul(stake_r, clipped)
+    staked = ar.mul(stake_r, clipped) if ar.exact else np.multiply(stake_r, clipped,
+                                                                   out=_work("staked", wd.shape, wd.dtype))
     ranks_k = staked.sum(axis=1)
 
     consensus = np.zeros(n, dtype=ar.dtype)
@@ -351,9 +352,10 @@ def dense_matrix(
     else:  # the same float operations, without fresh arrays
         ema = np.multiply(new, a, out=None if new is wb else new)
         ema += np.multiply(old, 1.0 - a, out=old)
-    keep = ema > 0  # alpha is in [0, 1] (layout() checks), so no cell is negative
+    keep = np.greater(ema, 0, out=_work("keep", ema.shape, bool))  # alpha is in [0, 1] (layout() checks), so no cell is negative
     norm = _col_normalize(ar, ema, inplace=not yuma3)
-    per_row = ar.mul(norm, inc_k).sum(axis=2)
+    per_row = (ar.mul(norm, inc_k) if ar.exact else np.multiply(norm, inc_k, out=_work("product", norm.shape, norm.dtype))
+               ).sum(axis=2)
     div_raw = np.zeros(n, dtype=ar.dtype)
     if yuma3:
         div_raw[rows] = ar.mul(per_row, active_stake[rows])
