@@ -80,9 +80,13 @@ class LazyRoot(click.Group):
     default=None,
     help="Wallet directory (default: $TAO_WALLET_PATH, $BT_WALLET_PATH or ~/.bittensor/wallets).",
 )
+@click.option("--network", "network", default=None,
+              help="Network for the terminal UI: local (default), test, finney or a ws:// / wss:// URL.")
+@click.option("--no-embedded", "no_embedded", is_flag=True, default=False,
+              help="Never start the embedded localnet for `local` (also TAO_WALLET_NO_EMBEDDED=1).")
 @click.version_option(package_name="tao-wallet", prog_name="tao-wallet")
 @click.pass_context
-def cli(ctx: click.Context, wallet_path: Path | None) -> None:
+def cli(ctx: click.Context, wallet_path: Path | None, network: str | None, no_embedded: bool) -> None:
     """tao-wallet: a terminal wallet and staking manager for Bittensor.
 
     Run without a command to start the terminal UI.
@@ -91,7 +95,8 @@ def cli(ctx: click.Context, wallet_path: Path | None) -> None:
         return
     from tao_wallet.config import load_config
 
-    config = load_config({"wallet_path": wallet_path})
+    config = load_config({"wallet_path": wallet_path, "network": network,
+                          "embedded_node": False if no_embedded else None})
     run_tui(config)
 
 
@@ -102,6 +107,8 @@ def run_tui(config: AppConfig) -> None:
     from textual.logging import TextualHandler
 
     from tao_wallet.app import TaoWalletApp
+    from tao_wallet.network import resolve_network
+    from tao_wallet.services.connection import ChainConnection
     from tao_wallet.services.wallets import WalletService
 
     logging.basicConfig(level=logging.INFO, handlers=[TextualHandler()])
@@ -110,10 +117,13 @@ def run_tui(config: AppConfig) -> None:
         unlock_cache_seconds=config.unlock_cache_seconds,
         password_store=password_store(config.remember_passwords),
     )
+    # Resolved before the UI starts, so a bad --network is a plain error; nothing connects until the app runs.
+    connection = ChainConnection(resolve_network(config.network), embedded=config.embedded_node)
     try:
-        TaoWalletApp(wallets=service, config=config).run()
+        TaoWalletApp(wallets=service, config=config, connection=connection).run()
     finally:
         service.lock_all()
+        connection.close()  # idempotent: the app closes it on exit; this covers a crash
 
 
 def password_store(enabled: bool) -> PasswordStore | None:

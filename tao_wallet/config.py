@@ -29,7 +29,11 @@ class AppConfig:
     """Settings shared by the CLI and the TUI."""
 
     network: str = "local"
-    """Network profile name. "local" is the embedded localnet; no chain client exists yet."""
+    """Network profile: "local" (ws://127.0.0.1:9944), "test", "finney" or a ws:// / wss:// URL."""
+
+    embedded_node: bool = True
+    """With "local": start the embedded localnet when nothing listens on 9944 (TAO_WALLET_NO_EMBEDDED=1 or
+    --no-embedded turn it off), and stop it on exit."""
 
     wallet_path: Path = field(default_factory=wallet_root)
     """Directory holding wallets, shared with bittensor-wallet/btcli (~/.bittensor/wallets)."""
@@ -62,6 +66,7 @@ class AppConfig:
 
 _FIELD_TYPES: dict[str, type] = {
     "network": str,
+    "embedded_node": bool,
     "wallet_path": Path,
     "unlock_cache_seconds": int,
     "remember_passwords": bool,
@@ -129,6 +134,8 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         if env_name in environ:
             values[name] = _coerce(name, environ[env_name], env_name)
     # The short, documented names for the wallet directory win over the file (but not over flags).
+    if _coerce("embedded_node", environ.get("TAO_WALLET_NO_EMBEDDED", "0"), "TAO_WALLET_NO_EMBEDDED"):
+        values["embedded_node"] = False  # the chain commands' older switch, honoured here too
     explicit_path = environ.get("TAO_WALLET_PATH") or environ.get("BT_WALLET_PATH")
     if explicit_path:
         values["wallet_path"] = Path(explicit_path).expanduser()

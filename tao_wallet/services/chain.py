@@ -139,7 +139,7 @@ class ChainService:
             return self._client.existential_deposit()
 
     def follow_heads(self, on_update: Callable[[ChainHeadView], None], stop: threading.Event, *,
-                     interval: float = 1.0) -> None:
+                     interval: float = 1.0, backoff_max: float = 8.0) -> None:
         """Report best/finalized/latency changes until `stop` is set, reconnecting with backoff (blocks:
         run it in a thread worker). Uses its own connection so it never waits behind other requests."""
         from node.client.heads import ChainHead, follow_heads
@@ -156,6 +156,6 @@ class ChainService:
             ))
 
         try:
-            follow_heads(client, report, stop, interval=interval)
+            follow_heads(client, report, stop, interval=interval, backoff_max=backoff_max)
         finally:
             client.close()
