@@ -254,7 +254,10 @@ def median_block(wd: Vec, stake: Vec, minority: Vec, exact: bool) -> Vec:
     mask = np.int64((1 << bits) - 1)
     # (S, K, V): each column's scores contiguous; non-voters score 0 like absent entries.
     keys = _work("median_keys", (s, k, v), wd.dtype)
-    np.multiply(wd.transpose(0, 2, 1), (stake > 0)[:, None, :], out=keys)  # exact: x * 1 or 0
+    np.copyto(keys, wd.transpose(0, 2, 1))
+    voter = stake > 0
+    if not voter.all():
+        np.copyto(keys, 0, where=~voter[:, None, :])
     if exact:
         np.left_shift(keys, bits, out=keys)
     else:
