@@ -172,14 +172,16 @@ def weight_block(
     target registered (and, with commit-reveal, committed before it registered).
     """
     rows, cols = block.row_uids, block.col_uids
-    keep = np.greater(last_update[rows][:, :, None], registered[cols][:, None, :])
+    keep = np.greater(last_update[rows][:, :, None], registered[cols][:, None, :],
+                      out=_work("weight_keep", weights.shape, bool))
     keep &= old_permit[rows][:, :, None]
     if commits is not None:
         keep &= ~(commits[rows][:, :, None] < registered[cols][:, None, :])
     diag = block.col_slot[rows]  # where each row's own uid is a column
     s_i, r_i = np.nonzero((diag >= 0) & ~owner[rows])
     keep[s_i, r_i, diag[s_i, r_i]] = False
-    np.multiply(weights, keep, out=weights)
+    # Zero the dropped cells by a masked copy (a float x bool product casts through a buffer).
+    np.copyto(weights, 0, where=np.logical_not(keep, out=keep))
     # Rows summing to 0 hold only zeros (weights are non-negative) and stay 0.
     return _scale(ar, weights, weights.sum(axis=2, keepdims=True), inplace=True)
 
@@ -187,9 +189,10 @@ def weight_block(
 def bond_block(block: Block, bonds: Vec, registered: Vec, last_tempo: Vec) -> Vec:
     """§5 stored bonds on a block (modified in place): columns of uids registered since the last
     tempo dropped."""
-    kept = last_tempo[:, None, None] > registered[block.col_uids][:, None, :]
-    out: Vec = np.multiply(bonds, kept, out=bonds)
-    return out
+    dropped = last_tempo[:, None, None] <= registered[block.col_uids][:, None, :]
+    if dropped.any():
+        np.copyto(bonds, 0, where=dropped)
+    return bonds
 
 
 def _scale(ar: Arith, m: Vec, d: Vec, inplace: bool = False) -> Vec:
@@ -375,5 +378,9 @@ def _stored(ar: Arith, block: Block, keep: Vec, values: Vec, new_permit: Vec) ->
     rows, cols = block.row_uids, block.col_uids
     keep &= new_permit[rows][:, :, None]
     per_row = np.count_nonzero(keep, axis=2)
+    kept = values[keep]
+    if not ar.exact:  # Fast.to_u16 on the fresh selection, in place: clip, scale, floor by the cast
+        np.clip(kept, 0.0, 1.0, out=kept)
+        kept *= 65535.0
     return Entries(np.repeat(rows.ravel(), per_row.ravel()), np.broadcast_to(cols[:, None, :], keep.shape)[keep],
-                   ar.to_u16(values[keep]))
+                   ar.to_u16(kept) if ar.exact else kept.astype(np.uint16))
