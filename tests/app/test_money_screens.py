@@ -51,6 +51,7 @@ async def _preview_confirm(pilot: Any, screen: TxFlow) -> None:
     await wait_for(pilot, lambda: not pilot.app.screen.query_one("#close").disabled)
     assert "Finalized" in str(pilot.app.screen.query_one("#status-body", Static).render())
     await pilot.click("#close")
+    await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
 async def test_transfer_screen(url: str, tmp_path: Path) -> None:
@@ -125,6 +126,7 @@ async def test_offline_sign_and_submit_via_files(url: str, tmp_path: Path) -> No
                        pilot.app.screen.query_one("#close").disabled)
         if isinstance(pilot.app.screen, TxStatusModal):
             await pilot.click("#close")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
         await pilot.click("#load")
         await wait_for(pilot, lambda: "does not match" in _text(screen, "#error"))
     session.close()

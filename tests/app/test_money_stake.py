@@ -41,6 +41,7 @@ async def _confirm(pilot: Any, screen: StakeScreen) -> None:
     assert isinstance(pilot.app.screen, TxStatusModal)
     await wait_for(pilot, lambda: not pilot.app.screen.query_one("#close").disabled)
     await pilot.click("#close")
+    await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
 async def test_stake_quote_confirm_then_unstake_and_move(url: str, tmp_path: Path) -> None:
