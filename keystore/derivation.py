@@ -41,6 +41,7 @@ class SecretUri:
         return f"SecretUri(<hidden>, junctions={len(self.junctions)})"
 
 
+# Own copy of node.scale_compact.encode_compact: keystore must not import node (import-linter contract).
 def compact_length(n: int) -> bytes:
     """SCALE compact encoding of a non-negative integer (used for string lengths)."""
     if n < 1 << 6:

@@ -16,6 +16,7 @@ from typing import Any
 
 from node.client.era import MortalEra
 from node.client.runtime import Runtime, RuntimeMetadataError
+from node.scale_compact import encode_compact
 
 #: Substrate signs blake2_256(payload) instead of the payload when it is longer than this.
 MAX_UNHASHED_PAYLOAD = 256
@@ -35,18 +36,6 @@ class UnsupportedExtensionError(RuntimeMetadataError):
 def blake2_256(data: bytes) -> bytes:
     """32-byte BLAKE2b, Substrate's hash for extrinsics, blocks and long signing payloads."""
     return hashlib.blake2b(data, digest_size=32).digest()
-
-
-def compact_len(n: int) -> bytes:
-    """SCALE compact encoding of a length."""
-    if n < 1 << 6:
-        return bytes([n << 2])
-    if n < 1 << 14:
-        return ((n << 2) | 1).to_bytes(2, "little")
-    if n < 1 << 30:
-        return ((n << 2) | 2).to_bytes(4, "little")
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
 
 
 @dataclass(frozen=True)
@@ -157,7 +146,7 @@ def encode_signed_extrinsic(
     address = runtime.encode(runtime.address_type, {"Id": "0x" + public_key.hex()})
     sig = runtime.encode(runtime.signature_type, {scheme.value: "0x" + signature.hex()})
     body = bytes([0x80 | runtime.extrinsic_version]) + address + sig + extra + call
-    return compact_len(len(body)) + body
+    return encode_compact(len(body)) + body
 
 
 Signer = Callable[[bytes], bytes]

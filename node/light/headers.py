@@ -11,19 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.light.errors import LyingEndpointError
+from node.scale_compact import encode_compact
 from node.trie import blake2_256
-
-
-def compact(value: int) -> bytes:
-    """SCALE compact encoding of a non-negative integer."""
-    if value < 1 << 6:
-        return bytes([value << 2])
-    if value < 1 << 14:
-        return ((value << 2) | 1).to_bytes(2, "little")
-    if value < 1 << 30:
-        return ((value << 2) | 2).to_bytes(4, "little")
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
 
 
 def _hex(value: Any, size: int | None, what: str) -> bytes:
@@ -66,7 +55,7 @@ def header_from_json(data: Any) -> VerifiedHeader:
     logs = (data.get("digest") or {}).get("logs") or []
     if not isinstance(logs, list):
         raise ValueError("digest.logs is not a list")
-    encoded = (parent + compact(number) + state_root + ext_root + compact(len(logs))
+    encoded = (parent + encode_compact(number) + state_root + ext_root + encode_compact(len(logs))
                + b"".join(_hex(log, None, "digest log") for log in logs))
     return VerifiedHeader(blake2_256(encoded), parent, number, state_root, ext_root, encoded)
 

@@ -1,4 +1,5 @@
-"""Substrate hashers and small SCALE primitives used on the localnet's hot paths."""
+"""Substrate hashers and small SCALE primitives used on the localnet's hot paths (compact ints live in
+node.scale_compact; `compact`/`decode_compact` here are the localnet-lenient entry points)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import hashlib
 from collections.abc import Callable
 
 import xxhash
+
+from node.scale_compact import decode_compact as _decode_compact
+from node.scale_compact import encode_compact
 
 
 def blake2_256(data: bytes) -> bytes:
@@ -53,40 +57,10 @@ CONCAT_HASH_LEN: dict[str, int] = {"Blake2_128Concat": 16, "Twox64Concat": 8, "I
 """Hash length before the raw key for hashers that keep the key (so it can be decoded back)."""
 
 
-def compact(n: int) -> bytes:
-    """SCALE compact encoding of a non-negative integer."""
-    if n < 0:
-        raise ValueError("compact integers are unsigned")
-    if n < 1 << 6:
-        return bytes([n << 2])
-    if n < 1 << 14:
-        return ((n << 2) | 1).to_bytes(2, "little")
-    if n < 1 << 30:
-        return ((n << 2) | 2).to_bytes(4, "little")
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
+compact = encode_compact
+"""SCALE compact encoding (alias kept: the localnet's codecs call it on many paths)."""
 
 
 def decode_compact(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple[int, int]:
-    """Decode a SCALE compact integer at `offset`; return (value, new offset). Raises ValueError."""
-    if offset >= len(data):
-        raise ValueError("compact integer: no bytes")
-    b0 = data[offset]
-    mode = b0 & 3
-    if mode == 0:
-        return b0 >> 2, offset + 1
-    if mode == 1:
-        end = offset + 2
-        if end > len(data):
-            raise ValueError("compact integer: truncated")
-        return int.from_bytes(data[offset:end], "little") >> 2, end
-    if mode == 2:
-        end = offset + 4
-        if end > len(data):
-            raise ValueError("compact integer: truncated")
-        return int.from_bytes(data[offset:end], "little") >> 2, end
-    n = (b0 >> 2) + 4
-    end = offset + 1 + n
-    if end > len(data):
-        raise ValueError("compact integer: truncated")
-    return int.from_bytes(data[offset + 1 : end], "little"), end
+    """Decode a SCALE compact integer at `offset`, accepting non-canonical forms; raises ValueError."""
+    return _decode_compact(data, offset, canonical=False)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeAlias
 
-from node.trie.hashing import decode_compact, encode_compact
+from node.scale_compact import decode_compact, encode_compact
 
 __all__ = [
     "HASH_LEN",
@@ -270,6 +270,6 @@ def _decode_at(data: bytes, offset: int, limit: int) -> tuple[Node | None, int]:
 
 def _read_len(data: bytes, offset: int) -> tuple[int, int]:
     try:
-        return decode_compact(data, offset)
+        return decode_compact(data, offset, canonical=True, max_bytes=4)
     except ValueError as exc:
         raise NodeDecodeError(str(exc)) from None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from node.scale_compact import encode_compact
 from node.trie.codec import HASH_LEN, encode_branch, encode_leaf
-from node.trie.hashing import EMPTY_ROOT, blake2_256, encode_compact
+from node.trie.hashing import EMPTY_ROOT, blake2_256
 from node.trie.trie import value_threshold
 
 __all__ = ["extrinsics_root_state_version", "ordered_trie_root", "storage_state_version", "trie_root"]

@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from node.client.client import ChainClient
+from node.scale_compact import encode_compact
 from node.trie import InvalidProofError, blake2_256, verify_read_proof
 from tao_wallet.services.chain import ChainService, chain_errors, decode_address, encode_address, rao_to_tao
 from tao_wallet.services.errors import WalletError
@@ -32,23 +33,12 @@ SOURCE_PLAIN = "rpc"
 SOURCE_PROVEN = "rpc, proof-checked against the block's state root"
 
 
-def _compact(n: int) -> bytes:
-    if n < 1 << 6:
-        return bytes([n << 2])
-    if n < 1 << 14:
-        return ((n << 2) | 1).to_bytes(2, "little")
-    if n < 1 << 30:
-        return ((n << 2) | 2).to_bytes(4, "little")
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
-
-
 def header_hash(header: dict[str, Any]) -> bytes:
     """blake2_256 of a header's SCALE encoding rebuilt from its RPC JSON (digest logs are SCALE already)."""
     logs = header.get("digest", {}).get("logs", [])
-    encoded = (bytes.fromhex(header["parentHash"][2:]) + _compact(int(header["number"], 16))
+    encoded = (bytes.fromhex(header["parentHash"][2:]) + encode_compact(int(header["number"], 16))
                + bytes.fromhex(header["stateRoot"][2:]) + bytes.fromhex(header["extrinsicsRoot"][2:])
-               + _compact(len(logs)) + b"".join(bytes.fromhex(log[2:]) for log in logs))
+               + encode_compact(len(logs)) + b"".join(bytes.fromhex(log[2:]) for log in logs))
     return blake2_256(encoded)
 
 

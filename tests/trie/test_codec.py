@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from node.scale_compact import decode_compact, encode_compact
 from node.trie import EMPTY_ROOT, MemoryNodeStore, Trie, blake2_256, trie_root
 from node.trie.codec import Node, NodeDecodeError, decode_node, encode_branch, encode_leaf
-from node.trie.hashing import decode_compact, encode_compact
 
 
 def test_empty_root_is_hash_of_empty_node() -> None:
@@ -176,10 +176,10 @@ def test_malformed_nodes_are_rejected(data: bytes, reason: str) -> None:
 )
 def test_compact_roundtrip(value: int, encoded: str) -> None:
     assert encode_compact(value).hex() == encoded
-    assert decode_compact(bytes.fromhex(encoded), 0) == (value, len(encoded) // 2)
+    assert decode_compact(bytes.fromhex(encoded), 0, canonical=True, max_bytes=4) == (value, len(encoded) // 2)
 
 
 @pytest.mark.parametrize("encoded", ["0100", "02000000", "0300000000", "07ffffffffff"])
 def test_non_canonical_or_oversized_compact_is_rejected(encoded: str) -> None:
     with pytest.raises(ValueError):
-        decode_compact(bytes.fromhex(encoded), 0)
+        decode_compact(bytes.fromhex(encoded), 0, canonical=True, max_bytes=4)

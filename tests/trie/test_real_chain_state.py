@@ -22,8 +22,8 @@ import pytest
 
 import node.trie.root
 import node.trie.trie
+from node.scale_compact import decode_compact
 from node.trie import MemoryNodeStore, Trie, blake2_256, ordered_trie_root, trie_root
-from node.trie.hashing import decode_compact
 
 DATA = Path(__file__).parent / "data" / "swanky_node_blocks.json.gz"
 CODE_KEY = b":code"
@@ -36,7 +36,7 @@ def chain() -> dict[str, Any]:
 
 def _header(chain: dict[str, Any], number: int) -> tuple[bytes, bytes, bytes, bytes]:
     raw = bytes.fromhex(chain["headers"][str(number)])
-    parsed_number, offset = decode_compact(raw, 32)
+    parsed_number, offset = decode_compact(raw, 32, canonical=True, max_bytes=4)
     assert parsed_number == number
     return raw[:32], raw[offset : offset + 32], raw[offset + 32 : offset + 64], blake2_256(raw)
 

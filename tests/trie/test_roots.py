@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from node.scale_compact import encode_compact
 from node.trie import (
     EMPTY_ROOT,
     MemoryNodeStore,
@@ -14,7 +15,6 @@ from node.trie import (
     storage_state_version,
     trie_root,
 )
-from node.trie.hashing import encode_compact
 
 # (extrinsics, extrinsicsRoot) from real block headers, as published:
 REAL_BLOCKS = [
