@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from node.client.extrinsic import ExternalSigner
 from tao_wallet.models import RegistrationInfoView, TxStatusView
@@ -23,13 +22,14 @@ from tao_wallet.services.chain import (
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.prepared_tx import PreparedTx, account_arg, compose, preview_call, send_prepared
 from tao_wallet.services.quotes import QuoteService
-from tao_wallet.services.runtime_api import RuntimeApi, num, u16, unwrap
+from tao_wallet.services.runtime_api import RuntimeApi, num, u16
+from tao_wallet.services.subtensor_storage import SubtensorStorageReads
 from tao_wallet.services.tx import TxRunner
 
 S = "SubtensorModule"
 
 
-class RegistrationService:
+class RegistrationService(SubtensorStorageReads):
     """Registration and take on one network."""
 
     def __init__(self, chain: ChainService, runner: TxRunner | None = None, api: RuntimeApi | None = None) -> None:
@@ -37,14 +37,6 @@ class RegistrationService:
         self.runner = runner or TxRunner(chain)
         self.api = api or RuntimeApi(chain.client)
         self.quotes = QuoteService(chain, self.api)
-
-    def _storage(self, item: str, *keys: bytes, default: Any = None) -> Any:
-        with chain_errors():
-            return unwrap(self.api.storage(S, item, *keys, default=default))
-
-    def _vec(self, item: str, *keys: bytes) -> list[int]:
-        with chain_errors():
-            return [num(v) for v in self.api.storage(S, item, *keys, default=())]
 
     def info(self, netuid: int) -> RegistrationInfoView:
         """Cost, immunity and pruning risk of registering on `netuid` now."""

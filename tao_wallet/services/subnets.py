@@ -13,7 +13,8 @@ from tao_wallet.models import MetagraphView, NeuronRowView, SubnetView
 from tao_wallet.services.chain import ChainService, chain_errors, encode_address, rao_to_tao
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.quotes import QuoteService
-from tao_wallet.services.runtime_api import RuntimeApi, acct, num, text, u16, unwrap
+from tao_wallet.services.runtime_api import RuntimeApi, acct, num, text, u16
+from tao_wallet.services.subtensor_storage import SubtensorStorageReads
 
 S = "SubtensorModule"
 U16_MAX = Decimal(65_535)
@@ -31,21 +32,13 @@ def _identity_text(ident: Any) -> str:
     return " · ".join(p for p in parts if p)
 
 
-class SubnetService:
+class SubnetService(SubtensorStorageReads):
     """Subnet listings and metagraphs on one network."""
 
     def __init__(self, chain: ChainService, api: RuntimeApi | None = None) -> None:
         self.chain = chain
         self.api = api or RuntimeApi(chain.client)
         self.quotes = QuoteService(chain, self.api)
-
-    def _storage(self, item: str, *keys: bytes, default: Any = None) -> Any:
-        with chain_errors():
-            return unwrap(self.api.storage(S, item, *keys, default=default))
-
-    def _vec(self, item: str, *keys: bytes) -> list[int]:
-        with chain_errors():
-            return [num(v) for v in self.api.storage(S, item, *keys, default=())]
 
     def _view(self, info: dict[str, Any], extra: dict[str, Any], price: int, emission_total: int,
               block: int) -> SubnetView:

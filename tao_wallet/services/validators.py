@@ -17,8 +17,9 @@ from typing import Any
 from tao_wallet.models import ValidatorView
 from tao_wallet.services.chain import ChainService, chain_errors, encode_address, rao_to_tao
 from tao_wallet.services.quotes import RAO, QuoteService
-from tao_wallet.services.runtime_api import RuntimeApi, acct, num, text, u16, unwrap
+from tao_wallet.services.runtime_api import RuntimeApi, acct, num, text, u16
 from tao_wallet.services.subnets import u16_ratio
+from tao_wallet.services.subtensor_storage import SubtensorStorageReads
 
 S = "SubtensorModule"
 BLOCKS_PER_DAY = 7200
@@ -33,21 +34,13 @@ class _Acc:
     trust: Decimal = Decimal(0)
 
 
-class ValidatorService:
+class ValidatorService(SubtensorStorageReads):
     """Delegate listings on one network."""
 
     def __init__(self, chain: ChainService, api: RuntimeApi | None = None) -> None:
         self.chain = chain
         self.api = api or RuntimeApi(chain.client)
         self.quotes = QuoteService(chain, self.api)
-
-    def _storage(self, item: str, *keys: bytes, default: Any = None) -> Any:
-        with chain_errors():
-            return unwrap(self.api.storage(S, item, *keys, default=default))
-
-    def _vec(self, item: str, *keys: bytes) -> list[int]:
-        with chain_errors():
-            return [num(v) for v in self.api.storage(S, item, *keys, default=())]
 
     def list(self, netuid: int | None = None, *, sort: str = "stake", filter_text: str = "",
              min_stake: Decimal = Decimal(0)) -> list[ValidatorView]:
