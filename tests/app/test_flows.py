@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
 from bittensor_wallet import Keypair as BtKeypair
+from textual import events
 from textual.widgets import Checkbox, Input, Select
 
 from screens.change_password import ChangePasswordModal
@@ -182,15 +185,32 @@ async def test_unlock_wrong_then_right_password_keeps_ui_responsive(app: TaoWall
         await pilot.pause()
         assert isinstance(app.screen, UnlockModal)
         fill(app, password="not the password")
-        await pilot.press("enter")
-        await pilot.pause()
-        # argon2 is running in a thread: the screen shows it and still answers keys
+        # Pilot's press() may itself wait for the app to settle, so submit without awaiting it and
+        # watch the app from the event loop while argon2 (~3 s) runs in a thread worker.
+        ticks: list[float] = []
+        timer = app.set_interval(0.05, lambda: ticks.append(time.monotonic()))
+        submit = asyncio.create_task(pilot.press("enter"))
         screen = app.screen
-        assert isinstance(screen, WalletsScreen) and screen.busy.startswith("Unlocking")
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            screen = app.screen
+            if isinstance(screen, WalletsScreen) and screen.busy.startswith("Unlocking"):
+                break
+        assert isinstance(screen, WalletsScreen) and screen.busy.startswith("Unlocking"), screen
         assert screen.query_one("#busy").display
-        await pilot.press("y")
+        # still answering keys while the unlock runs: copy the address
+        app.post_message(events.Key("y", "y"))
+        for _ in range(100):
+            if app.clipboard:
+                break
+            await asyncio.sleep(0.01)
         assert app.clipboard == service.get("alice").coldkey_address
+        assert screen.busy.startswith("Unlocking"), "the copy must have happened during the unlock"
+        await submit
         await settle(pilot)
+        timer.stop()
+        # the UI thread kept running its timers during the whole key derivation (about 3 s)
+        assert len(ticks) >= 10, ticks
         assert "wrong password" in error_text(app).lower()
         await pilot.press("escape")
         await pilot.press("u")
