@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from screens.form import SubmitOrCancel
 from tao_wallet.paths import ASSETS
 
 WORD_CHOICES = [(f"{n} words", n) for n in (12, 15, 18, 21, 24)]
@@ -25,7 +26,7 @@ class CreateWalletRequest:
     crypto_type: str
 
 
-class CreateWalletModal(ModalScreen[CreateWalletRequest | None]):
+class CreateWalletModal(SubmitOrCancel, ModalScreen[CreateWalletRequest | None]):
     """Collects a new wallet's settings; validates them before closing."""
 
     CSS_PATH = str(ASSETS / "modals.tcss")
@@ -76,17 +77,3 @@ class CreateWalletModal(ModalScreen[CreateWalletRequest | None]):
         words = self.query_one("#words", Select).value
         crypto = self.query_one("#crypto", Select).value
         self.dismiss(CreateWalletRequest(name, password, int(str(words)), str(crypto)))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

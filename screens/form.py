@@ -8,17 +8,15 @@ from textual.widgets import Button, Input, Label
 from tao_wallet.paths import ASSETS
 
 
-class FormModal(ModalScreen[object]):
-    """Subclasses implement ``_submit`` and dismiss with their request (None = cancelled)."""
+class SubmitOrCancel:
+    """Enter or OK submits, Cancel or Escape closes with None: the keys every form dialog shares.
 
-    CSS_PATH = str(ASSETS / "modals.tcss")
-    BINDINGS = [("escape", "cancel", "Cancel")]
+    A mixin placed before ``ModalScreen`` (Textual dispatches handlers through the whole MRO);
+    the dialog supplies ``_submit`` and ModalScreen supplies ``dismiss``.
+    """
 
     def _submit(self) -> None:
         raise NotImplementedError
-
-    def on_mount(self) -> None:
-        self.query(Input).first().focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -33,6 +31,20 @@ class FormModal(ModalScreen[object]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class FormModal(SubmitOrCancel, ModalScreen[object]):
+    """Subclasses implement ``_submit`` and dismiss with their request (None = cancelled)."""
+
+    CSS_PATH = str(ASSETS / "modals.tcss")
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def _submit(self) -> None:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
 
     def _problem(self, text: str) -> None:
         """Explain what to fix, in the dialog's ``#problem`` label."""

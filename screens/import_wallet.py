@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from screens.create_wallet import CRYPTO_CHOICES
+from screens.form import SubmitOrCancel
 from tao_wallet.paths import ASSETS
 
 KINDS = [
@@ -39,7 +40,7 @@ class ImportRequest:
     overwrite: bool = False
 
 
-class ImportWalletModal(ModalScreen[ImportRequest | None]):
+class ImportWalletModal(SubmitOrCancel, ModalScreen[ImportRequest | None]):
     """Form whose fields follow the chosen kind of import."""
 
     CSS_PATH = str(ASSETS / "modals.tcss")
@@ -114,17 +115,3 @@ class ImportWalletModal(ModalScreen[ImportRequest | None]):
                 overwrite=self.query_one("#overwrite", Checkbox).value,
             )
         )
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
