@@ -23,6 +23,7 @@ from node.client.era import DEFAULT_ERA_PERIOD, MortalEra
 from node.client.errors import ChainClientError, ConnectionLostError, NoEndpointError
 from node.client.extrinsic import SigningContext
 from node.client.runtime import Runtime
+from node.scale_compact import decode_compact
 
 logger = logging.getLogger(__name__)
 
@@ -428,19 +429,7 @@ class ChainClient:
         """Fee through `state_call TransactionPaymentApi_query_info` (for nodes without `payment_queryInfo`)."""
         data = extrinsic + len(extrinsic).to_bytes(4, "little")
         raw = bytes.fromhex(self.rpc("state_call", ["TransactionPaymentApi_query_info", "0x" + data.hex()])[2:])
-        ref_time, offset = _read_compact(raw, 0)
-        proof, offset = _read_compact(raw, offset)
+        ref_time, offset = decode_compact(raw, 0, canonical=False)
+        proof, offset = decode_compact(raw, offset, canonical=False)
         dispatch_class = ("normal", "operational", "mandatory")[raw[offset]]
         return FeeInfo(int.from_bytes(raw[offset + 1:], "little"), ref_time, proof, dispatch_class)
-
-
-def _read_compact(data: bytes, offset: int) -> tuple[int, int]:
-    mode = data[offset] & 3
-    if mode == 0:
-        return data[offset] >> 2, offset + 1
-    if mode == 1:
-        return int.from_bytes(data[offset:offset + 2], "little") >> 2, offset + 2
-    if mode == 2:
-        return int.from_bytes(data[offset:offset + 4], "little") >> 2, offset + 4
-    length = (data[offset] >> 2) + 4
-    return int.from_bytes(data[offset + 1:offset + 1 + length], "little"), offset + 1 + length

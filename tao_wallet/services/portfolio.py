@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from node.scale_compact import encode_compact
 from tao_wallet.models import PortfolioView, StakePositionView
 from tao_wallet.services.chain import ChainService, chain_errors, decode_address, encode_address, rao_to_tao
 from tao_wallet.services.quotes import RAO, QuoteService
@@ -16,9 +17,7 @@ from tao_wallet.services.runtime_api import RuntimeApi, acct, num, text
 
 
 def _vec_accounts(keys: Sequence[bytes]) -> bytes:
-    n = len(keys)
-    prefix = bytes([n << 2]) if n < 64 else ((n << 2) | 1).to_bytes(2, "little")
-    return prefix + b"".join(keys)
+    return encode_compact(len(keys)) + b"".join(keys)
 
 
 class PortfolioService:
