@@ -62,9 +62,9 @@ class TxStatusModal(ModalScreen[TxStatusView | None]):
         self.status = view
         self.final = final
 
-    def show_error(self, message: str) -> None:
-        """Display a failure before anything reached the chain (e.g. wrong password)."""
-        self.query_one("#status-body", Static).update(f"Not sent: {message}")
+    def show_error(self, message: str, prefix: str = "Not sent: ") -> None:
+        """Display a failure (by default one before anything reached the chain, e.g. wrong password)."""
+        self.query_one("#status-body", Static).update(f"{prefix}{message}")
         self.final = True
 
     def watch_status(self, view: TxStatusView | None) -> None:

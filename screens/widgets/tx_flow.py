@@ -22,6 +22,11 @@ Send = Callable[[Any, Callable[[TxStatusView], None]], TxStatusView]
 _FINAL = ("finalized", "failed", "rejected", "dropped", "unknown")
 
 
+def _unexpected(exc: Exception) -> str:
+    return (f"Unexpected error ({type(exc).__name__}): {exc}. If it was sent, check the account's history "
+            "before retrying.")
+
+
 class TxFlow(Screen[None]):
     """Base for money screens: `start_tx(title, prepare, send)`; errors go to a `#error` Static if present."""
 
@@ -46,6 +51,9 @@ class TxFlow(Screen[None]):
             prepared = prepare()
         except WalletError as exc:
             self.app.call_from_thread(self.show_error, exc.message)
+            return
+        except Exception as exc:  # a bug must show on screen, not leave the form silently idle
+            self.app.call_from_thread(self.show_error, _unexpected(exc))
             return
         self.app.call_from_thread(self._ask, title, prepared, send)
 
@@ -72,6 +80,11 @@ class TxFlow(Screen[None]):
         except WalletError as exc:
             self.app.call_from_thread(modal.show_error, exc.message)
             self.app.call_from_thread(self.show_error, exc.message)
+            return
+        except Exception as exc:  # never leave the status modal waiting forever
+            message = _unexpected(exc)
+            self.app.call_from_thread(modal.show_error, message, "")
+            self.app.call_from_thread(self.show_error, message)
             return
         self.last_status = final
         self.app.call_from_thread(modal.show, final, True)

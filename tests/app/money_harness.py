@@ -48,13 +48,45 @@ class Harness(App[None]):
         self.push_screen(self._make())
 
 
+def on_screen(pilot: Any) -> str:
+    """What the active screen shows (its Statics), for failure messages."""
+    from textual.widgets import Static
+
+    texts = [str(w.render()) for w in pilot.app.screen.query(Static).results(Static) if w.display]
+    return f"{pilot.app.screen!r}: " + " | ".join(t.strip() for t in texts if t.strip())[:2000]
+
+
 async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
     """Let workers run until `predicate()` holds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
         if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
+            raise AssertionError(f"condition not reached in time; on screen: {on_screen(pilot)}")
+        await pilot.pause(0.05)
+
+
+async def press(pilot: Any, selector: str, timeout: float = 60.0) -> None:
+    """Click a button like a person, once it is laid out, enabled and past the 0.2 s press effect.
+
+    Under load a modal's button can exist before it has a region; a click then lands on nothing and the
+    test would wait for a result that never comes. So wait for the button to be clickable, and retry while
+    the click did not land on it.
+    """
+    from textual.widgets import Button
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        buttons = pilot.app.screen.query(selector).results(Button)
+        button = next(iter(buttons), None)
+        ready = (button is not None and button.region.width > 0 and not button.disabled
+                 and not button.has_class("-active"))
+        if ready and await pilot.click(selector):
+            await pilot.pause()
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"could not click {selector} on {pilot.app.screen!r}")
         await pilot.pause(0.05)
 
 

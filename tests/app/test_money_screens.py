@@ -23,7 +23,7 @@ from screens.tx_status import TxStatusModal
 from screens.validators import ValidatorsScreen
 from screens.widgets.tx_flow import TxFlow
 from tao_wallet.services.chain import decode_address
-from tests.app.money_harness import Harness, session_for, start_chain, wait_for
+from tests.app.money_harness import Harness, press, session_for, start_chain, wait_for
 from tests.staking.conftest import new_account, validator
 
 
@@ -39,18 +39,18 @@ def _text(screen: Any, selector: str) -> str:
 
 
 async def _preview_confirm(pilot: Any, screen: TxFlow) -> None:
-    await pilot.click("#preview")
+    await press(pilot, "#preview")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TxPreviewModal) or bool(_text(screen, "#error").strip()))
     assert isinstance(pilot.app.screen, TxPreviewModal), _text(screen, "#error")
     await wait_for(pilot, lambda: bool(pilot.app.screen.query("#preview-body")))
     assert "from the chain" in str(pilot.app.screen.query_one("#preview-body", Static).render())
     await wait_for(pilot, lambda: bool(pilot.app.screen.query("#confirm")))
-    await pilot.click("#confirm")
+    await press(pilot, "#confirm")
     await wait_for(pilot, lambda: screen.last_status is not None)
     assert isinstance(pilot.app.screen, TxStatusModal)
     await wait_for(pilot, lambda: not pilot.app.screen.query_one("#close").disabled)
     assert "Finalized" in str(pilot.app.screen.query_one("#status-body", Static).render())
-    await pilot.click("#close")
+    await press(pilot, "#close")
     await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
@@ -66,7 +66,7 @@ async def test_transfer_screen(url: str, tmp_path: Path) -> None:
         assert session.chain.balance(dest.address).free == Decimal("3.5")
         # above the balance: refused on screen, nothing signed
         screen.query_one("#amount", Input).value = "5000"
-        await pilot.click("#preview")
+        await press(pilot, "#preview")
         await wait_for(pilot, lambda: "free balance" in _text(screen, "#error"))
     session.close()
 
@@ -84,7 +84,7 @@ async def test_register_screen_shows_risk_and_registers(url: str, tmp_path: Path
         assert session.registration._storage("Uids", b"\x01\x00", hotkey.public_key, default=None) is not None
         # non-existent subnet: a specific refusal
         screen.query_one("#netuid", Input).value = "77"
-        await pilot.click("#preview")
+        await press(pilot, "#preview")
         await wait_for(pilot, lambda: "subnet 77 does not exist" in _text(screen, "#error"))
         screen.query_one("#action", Select).value = "take"
         await pilot.pause()
@@ -107,14 +107,14 @@ async def test_offline_sign_and_submit_via_files(url: str, tmp_path: Path) -> No
     async with Harness(lambda: screen).run_test(size=(120, 40)) as pilot:
         screen.query_one("#unsigned", Input).value = str(unsigned)
         screen.query_one("#signed", Input).value = str(signed)
-        await pilot.click("#sign")
+        await press(pilot, "#sign")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, SignConfirmModal)
                        and bool(pilot.app.screen.query("#confirm")))
         assert "transfer_keep_alive" in str(pilot.app.screen.query_one("#preview-body", Static).render())
-        await pilot.click("#confirm")
+        await press(pilot, "#confirm")
         await wait_for(pilot, lambda: signed.exists() and "Signed" in _text(screen, "#quote"))
         assert json.loads(signed.read_text())["format"] == "tao-wallet/signed-tx/1"
-        await pilot.click("#submit")
+        await press(pilot, "#submit")
         await wait_for(pilot, lambda: screen.last_status is not None)
         assert screen.last_status is not None and screen.last_status.success
         assert session.chain.balance(dest.address).free == 2
@@ -125,9 +125,9 @@ async def test_offline_sign_and_submit_via_files(url: str, tmp_path: Path) -> No
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TxStatusModal) or not
                        pilot.app.screen.query_one("#close").disabled)
         if isinstance(pilot.app.screen, TxStatusModal):
-            await pilot.click("#close")
+            await press(pilot, "#close")
         await wait_for(pilot, lambda: pilot.app.screen is screen)
-        await pilot.click("#load")
+        await press(pilot, "#load")
         await wait_for(pilot, lambda: "does not match" in _text(screen, "#error"))
     session.close()
 

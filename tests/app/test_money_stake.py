@@ -13,7 +13,7 @@ from screens.stake import StakeScreen
 from screens.tx_preview import TxPreviewModal
 from screens.tx_status import TxStatusModal
 from tao_wallet.services.chain import decode_address
-from tests.app.money_harness import Harness, session_for, start_chain, wait_for
+from tests.app.money_harness import Harness, press, session_for, start_chain, wait_for
 from tests.staking.conftest import validator
 
 
@@ -31,16 +31,16 @@ async def _fill(pilot: Any, screen: StakeScreen, **values: str) -> None:
 
 
 async def _confirm(pilot: Any, screen: StakeScreen) -> None:
-    await pilot.click("#preview")
+    await press(pilot, "#preview")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TxPreviewModal) or bool(
         str(screen.query_one("#error", Static).render()).strip()))
     assert isinstance(pilot.app.screen, TxPreviewModal), str(screen.query_one("#error", Static).render())
     await wait_for(pilot, lambda: bool(pilot.app.screen.query("#confirm")))
-    await pilot.click("#confirm")
+    await press(pilot, "#confirm")
     await wait_for(pilot, lambda: screen.last_status is not None)
     assert isinstance(pilot.app.screen, TxStatusModal)
     await wait_for(pilot, lambda: not pilot.app.screen.query_one("#close").disabled)
-    await pilot.click("#close")
+    await press(pilot, "#close")
     await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
@@ -57,7 +57,7 @@ async def test_stake_quote_confirm_then_unstake_and_move(url: str, tmp_path: Pat
         assert alpha > 0
         # cancel leaves everything as it was
         screen.last_status = None
-        await pilot.click("#preview")
+        await press(pilot, "#preview")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TxPreviewModal))
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Cancelled" in str(screen.query_one("#error", Static).render()))
@@ -84,7 +84,7 @@ async def test_bad_amount_is_refused_on_screen(url: str, tmp_path: Path) -> None
     screen = StakeScreen(session, "tui", hotkey=validator(1), netuid=1)
     async with Harness(lambda: screen).run_test(size=(120, 50)) as pilot:
         await _fill(pilot, screen, amount="1.0000000001")
-        await pilot.click("#preview")
+        await press(pilot, "#preview")
         await wait_for(pilot, lambda: "at most 9" in str(screen.query_one("#error", Static).render()))
         assert not isinstance(pilot.app.screen, TxPreviewModal)
     session.close()
