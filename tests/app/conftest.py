@@ -77,15 +77,10 @@ async def settle(pilot: Pilot[None]) -> None:
 
 
 async def click(pilot: Pilot[None], selector: str) -> None:
-    """Click a button like a person: Textual ignores a second click within its 0.2 s press effect."""
-    from textual.widgets import Button
+    """Click a button like a person (see `money_harness.press`: waits for layout and the press effect)."""
+    from tests.app.money_harness import press
 
-    for _ in range(50):
-        if not pilot.app.screen.query_one(selector, Button).has_class("-active"):
-            break
-        await pilot.pause(0.05)
-    assert await pilot.click(selector), f"could not click {selector}"
-    await pilot.pause()
+    await press(pilot, selector)
 
 
 async def wait_screen(pilot: Pilot[None], kind: type, timeout: float = 60.0) -> None:
