@@ -1,8 +1,9 @@
-"""ChainClient: one WebSocket connection (via substrate-interface) with fallbacks, reconnects and caching.
+"""ChainClient: one WebSocket connection (our JSON-RPC transport) with fallbacks, reconnects and caching.
 
-Thread-safe: every request holds one lock, because substrate-interface's WebSocket transport is not.
-Metadata is decoded once per runtime version into a `Runtime` and shared with substrate-interface, so
-`client.substrate.query(...)` keeps working for callers that want it.
+Thread-safe: every request holds one lock, because a WebSocket carries one conversation at a time.
+Metadata is decoded once per runtime version into a `Runtime`; `client.substrate` (substrate-interface,
+imported and connected only when asked for) shares it, so `client.substrate.query(...)` keeps working
+for callers that want it.
 """
 
 from __future__ import annotations
@@ -13,22 +14,24 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import websocket
-from substrateinterface import SubstrateInterface
-from substrateinterface.exceptions import SubstrateRequestException
 
 from node.client.era import DEFAULT_ERA_PERIOD, MortalEra
 from node.client.errors import ChainClientError, ConnectionLostError, NoEndpointError
 from node.client.extrinsic import SigningContext
 from node.client.runtime import Runtime
+from node.client.transport import WS_OPTIONS, JsonRpcSocket
 from node.scale_compact import decode_compact
+
+if TYPE_CHECKING:
+    from substrateinterface import SubstrateInterface
 
 logger = logging.getLogger(__name__)
 
 #: Errors that mean "the socket is gone or silent", as websocket-client and the OS raise them. A clean
-#: close from the server surfaces as an empty message, which substrate-interface fails to parse as JSON.
+#: close from the server surfaces as an empty message (ConnectionClosedError, a WebSocketException).
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     websocket.WebSocketException,
     ConnectionError,
@@ -115,10 +118,11 @@ class ChainClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._lock = threading.RLock()
-        self._substrate: SubstrateInterface | None = None
+        self._socket: JsonRpcSocket | None = None
+        self._si: SubstrateInterface | None = None
         self._runtime: Runtime | None = None
         self._runtime_checked = 0.0
-        self._shared_with: SubstrateInterface | None = None
+        self._runtime_socket: JsonRpcSocket | None = None  # re-check the version after a reconnect
         self.runtime_recheck = runtime_recheck
         self.url: str | None = None
         self.latency_ms: float | None = None
@@ -139,18 +143,12 @@ class ChainClient:
             for round_no in range(self.max_rounds):
                 for url in self.urls:
                     try:
-                        substrate = SubstrateInterface(
-                            url=url,
-                            ss58_format=42,
-                            auto_discover=False,
-                            auto_reconnect=False,
-                            ws_options={"timeout": self.timeout},
-                        )
+                        sock = JsonRpcSocket(url, self.timeout)
                     except (websocket.WebSocketException, OSError, ValueError) as exc:
                         failures.append(f"{url}: {exc or type(exc).__name__}")
                         logger.info("endpoint %s unavailable: %s", url, exc)
                         continue
-                    self._substrate = substrate
+                    self._socket = sock
                     self.url = url
                     try:
                         self._check_genesis()
@@ -176,12 +174,15 @@ class ChainClient:
         self._genesis = genesis
 
     def _drop(self) -> None:
-        if self._substrate is not None:
+        for closable in (self._socket, self._si):
+            if closable is None:
+                continue
             try:
-                self._substrate.close()
+                closable.close()
             except Exception:  # closing a dead socket may raise anything; we are discarding it
                 logger.debug("error while closing the old connection", exc_info=True)
-        self._substrate = None
+        self._socket = None
+        self._si = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -191,17 +192,33 @@ class ChainClient:
     @property
     def connected(self) -> bool:
         """True while a connection object exists (it may still turn out dead on the next request)."""
-        return self._substrate is not None
+        return self._socket is not None
 
     @property
     def substrate(self) -> SubstrateInterface:
-        """The underlying substrate-interface object (connects on first use), runtime already loaded."""
+        """A substrate-interface object on the same endpoint (its own socket, opened on first use), with
+        our decoded runtime already loaded. It is imported only here: it costs ~0.2 s to import."""
+        from substrateinterface import SubstrateInterface
+
         with self._lock:
-            if self._substrate is None:
+            if self._socket is None:
                 self.connect()
-            self.runtime()
-            assert self._substrate is not None
-            return self._substrate
+            if self._si is None:
+                self._si = SubstrateInterface(url=self.url, ss58_format=42, auto_discover=False, auto_reconnect=False,
+                                              ws_options={"timeout": self.timeout, **WS_OPTIONS})
+            runtime = self.runtime()
+            self._share_runtime(runtime, self.runtime_version())
+            return self._si
+
+    def _open_socket(self) -> JsonRpcSocket:
+        if self._socket is None:
+            self.connect()
+        assert self._socket is not None
+        return self._socket
+
+    def _lost(self, method: str, exc: BaseException) -> ConnectionLostError:
+        self._drop()
+        return ConnectionLostError(f"connection to {self.url} lost during {method}: {exc or type(exc).__name__}")
 
     # --- requests -----------------------------------------------------------------------------------
 
@@ -213,20 +230,44 @@ class ChainClient:
             RpcError: the node answered with an error.
         """
         with self._lock:
-            if self._substrate is None:
-                self.connect()
-            assert self._substrate is not None
+            sock = self._open_socket()
             try:
-                body = self._substrate.rpc_request(method, params)
-            except SubstrateRequestException as exc:
-                raise RpcError(method, exc.args[0] if exc.args else str(exc)) from exc
+                body = sock.request(method, params)
             except TRANSPORT_ERRORS as exc:
-                self._drop()
-                raise ConnectionLostError(f"connection to {self.url} lost during {method}: "
-                                          f"{exc or type(exc).__name__}") from exc
+                raise self._lost(method, exc) from exc
             if "error" in body:
                 raise RpcError(method, body["error"])
             return body.get("result")
+
+    def rpc_many(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """Several requests pipelined on the socket (sent together, answered in one round trip); their
+        `result`s in order.
+
+        Raises:
+            ConnectionLostError: the socket died or timed out (the connection is dropped).
+            RpcError: the node answered one of them with an error (the first such, by position).
+        """
+        if not calls:
+            return []
+        with self._lock:
+            sock = self._open_socket()
+            try:
+                bodies = sock.request_many(calls)
+            except TRANSPORT_ERRORS as exc:
+                raise self._lost(calls[0][0], exc) from exc
+            for (method, _), body in zip(calls, bodies, strict=True):
+                if "error" in body:
+                    raise RpcError(method, body["error"])
+            return [body.get("result") for body in bodies]
+
+    def read_many(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """Like `rpc_many`, for idempotent reads: reconnects once and retries on a lost connection."""
+        try:
+            return self.rpc_many(calls)
+        except ConnectionLostError:
+            logger.info("reconnecting after a lost connection during %d pipelined reads", len(calls))
+            self.connect()
+            return self.rpc_many(calls)
 
     def read(self, method: str, params: list[Any]) -> Any:
         """Like `rpc`, for idempotent reads: reconnects once (with backoff) and retries on a lost connection."""
@@ -247,32 +288,22 @@ class ChainClient:
             ConnectionLostError: the socket died, or nothing arrived for `idle_timeout` seconds.
             RpcError: the node refused the subscription.
         """
-        sub_id: list[str] = []
-
-        def on_message(message: dict[str, Any], _nr: int, subscription_id: str) -> Any:
-            if not sub_id:
-                sub_id.append(subscription_id)
+        def on_message(message: dict[str, Any], _subscription_id: str) -> Any:
             return handler(message["params"]["result"])
 
         with self._lock:
-            if self._substrate is None:
-                self.connect()
-            assert self._substrate is not None
-            sock = self._substrate.websocket
+            sock = self._open_socket()
             try:
-                if sock is not None:
-                    sock.settimeout(idle_timeout)
-                body = self._substrate.rpc_request(method, params, result_handler=on_message)
-            except SubstrateRequestException as exc:
-                raise RpcError(method, exc.args[0] if exc.args else str(exc)) from exc
+                sock.settimeout(idle_timeout)
+                body, sub_id = sock.subscribe(method, params, on_message)
             except TRANSPORT_ERRORS as exc:
-                self._drop()
-                raise ConnectionLostError(f"connection to {self.url} lost during {method}: "
-                                          f"{exc or type(exc).__name__}") from exc
+                raise self._lost(method, exc) from exc
             finally:
-                if sock is not None and self._substrate is not None:
+                if self._socket is sock:
                     sock.settimeout(self.timeout)
-            return body, (sub_id[0] if sub_id else None)
+            if "error" in body:
+                raise RpcError(method, body["error"])
+            return body, sub_id
 
     def ping(self) -> float:
         """Round-trip time of `system_health` in milliseconds (also stored in `latency_ms`)."""
@@ -328,8 +359,8 @@ class ChainClient:
         """
         with self._lock:
             now = time.monotonic()
-            if (self._runtime is not None and self._substrate is not None
-                    and self._shared_with is self._substrate and now - self._runtime_checked < self.runtime_recheck):
+            if (self._runtime is not None and self._socket is not None and self._runtime_socket is self._socket
+                    and now - self._runtime_checked < self.runtime_recheck):
                 return self._runtime
             version = self.runtime_version()
             spec = int(version["specVersion"])
@@ -343,12 +374,12 @@ class ChainClient:
             self._runtime = runtime
             self._share_runtime(runtime, version)
             self._runtime_checked = now
-            self._shared_with = self._substrate
+            self._runtime_socket = self._socket
             return runtime
 
     def _share_runtime(self, runtime: Runtime, version: dict[str, Any]) -> None:
-        """Hand our decoded metadata to substrate-interface so it does not decode it a second time."""
-        substrate = self._substrate
+        """Hand our decoded metadata to substrate-interface (if in use) so it does not decode it a second time."""
+        substrate = self._si
         if substrate is None or substrate.runtime_version == int(version["specVersion"]):
             return
         substrate.runtime_config = runtime.config

@@ -10,11 +10,15 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xxhash
-from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
-from scalecodec.type_registry import load_type_registry_preset
+
+if TYPE_CHECKING:
+    from scalecodec.base import RuntimeConfigurationObject
+
+# scalecodec is imported where it is used: it costs ~0.1 s to import and the read-only paths (storage
+# keys, runtime-API reads) never need it.
 
 
 class RuntimeMetadataError(Exception):
@@ -76,6 +80,9 @@ class SignedExtensionInfo:
 
 
 def _fresh_config() -> RuntimeConfigurationObject:
+    from scalecodec.base import RuntimeConfigurationObject
+    from scalecodec.type_registry import load_type_registry_preset
+
     config = RuntimeConfigurationObject()
     config.update_type_registry(load_type_registry_preset("core"))
     config.update_type_registry(load_type_registry_preset("legacy"))
@@ -113,6 +120,8 @@ class Runtime:
     @classmethod
     def from_bytes(cls, blob: bytes) -> Runtime:
         """Decode `state_getMetadata` bytes (the "meta" magic + V14)."""
+        from scalecodec.base import ScaleBytes
+
         config = _fresh_config()
         metadata = config.create_scale_object("MetadataVersioned", data=ScaleBytes(bytearray(blob)))
         try:
@@ -146,12 +155,15 @@ class Runtime:
 
     def encode(self, type_id: int | str, value: Any) -> bytes:
         """SCALE-encode `value` as the runtime's type `type_id` (an int id or a type string)."""
+
         name = f"scale_info::{type_id}" if isinstance(type_id, int) else type_id
         obj = self.config.create_scale_object(name)
         return bytes(obj.encode(value).data)
 
     def decode(self, type_id: int | str, data: bytes) -> Any:
         """Decode `data` as the runtime's type `type_id`."""
+        from scalecodec.base import ScaleBytes
+
         name = f"scale_info::{type_id}" if isinstance(type_id, int) else type_id
         obj = self.config.create_scale_object(name, data=ScaleBytes(bytearray(data)))
         return obj.decode()
@@ -223,6 +235,8 @@ class Runtime:
 
     def decode_call(self, call: bytes) -> DecodedCall:
         """Decode call bytes into pallet, function and named arguments."""
+        from scalecodec.base import ScaleBytes
+
         obj = self.config.create_scale_object("Call", data=ScaleBytes(bytearray(call)), metadata=self.metadata)
         try:
             value = obj.decode()

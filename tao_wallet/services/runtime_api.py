@@ -98,17 +98,6 @@ class RuntimeApi:
     def __init__(self, client: ChainClient) -> None:
         self.client = client
 
-    def _fast_socket(self) -> None:
-        """Skip websocket-client's pure-Python UTF-8 check of received frames (~3 s for a 4096-uid metagraph
-        answer; JSON-RPC hex is ASCII). node/client should pass `skip_utf8_validation` in its ws_options;
-        until it does, set it on the live socket (a new socket after a reconnect is handled on the next call)."""
-        if not self.client.connected:
-            self.client.connect()
-        sock = getattr(getattr(self.client, "_substrate", None), "websocket", None)
-        for part in (getattr(sock, "cont_frame", None), getattr(sock, "frame_buffer", None)):
-            if part is not None and hasattr(part, "skip_utf8_validation"):
-                part.skip_utf8_validation = True
-
     def _api(self) -> _Api:
         # the spec version comes from a cheap RPC: reads never need scalecodec's (slow) full metadata decode
         spec = int(self.client.runtime_version()["specVersion"])
@@ -188,7 +177,6 @@ class RuntimeApi:
         output = api.outputs.get(method)
         if output is None:
             raise WalletError("runtime_mismatch", f"this chain's runtime has no {method}")
-        self._fast_socket()
         params: list[Any] = [method, "0x" + args.hex()]
         if at is not None:
             params.append("0x" + at.hex())
