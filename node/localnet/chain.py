@@ -2,7 +2,8 @@
 
 Queries (headers, blocks, storage at any kept block, keys paging, read proofs, runtime APIs), the
 transaction pool and listeners live here; block production is in :mod:`node.localnet.production`.
-Finality trails the best block by `finality_lag`.
+Finality trails the best block by `finality_lag`; `reorg` (node.localnet.fork) abandons unfinalized
+blocks for a longer competing branch, and the abandoned ("side") blocks stay queryable by hash.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from node.localnet.events import ChainEvent, ExtrinsicReady
+from node.localnet.fork import Reorganisation, ReorgError, ReorgResult, SideBackend
 from node.localnet.genesis import GenesisConfig
 from node.localnet.hashing import compact, decode_compact
 from node.localnet.header import Header
 from node.localnet.metadata import load_metadata
 from node.localnet.pool import TxPool
-from node.localnet.production import BlockProduction
 from node.localnet.runtime import (
     ApiContext,
     DictBackend,
@@ -38,8 +39,8 @@ log = logging.getLogger(__name__)
 
 Installer = Callable[[Runtime], None]
 
-__all__ = ["Chain", "InvalidTransaction", "StatePrunedError", "SubmitResult", "UnknownBlockError",
-           "UnknownRuntimeApiError"]
+__all__ = ["Chain", "InvalidTransaction", "ReorgError", "ReorgResult", "StatePrunedError", "SubmitResult",
+           "UnknownBlockError", "UnknownRuntimeApiError"]
 
 
 class UnknownBlockError(LookupError):
@@ -84,7 +85,7 @@ class _HistoricalBackend:
             cursor = batch[-1]
 
 
-class Chain(BlockProduction):
+class Chain(Reorganisation):
     """A local Substrate-compatible chain. Thread-safe: every public method takes the chain lock.
 
     Args:
@@ -117,6 +118,9 @@ class Chain(BlockProduction):
         self._number_to_hash: list[bytes] = []
         self._pending_mints: list[tuple[bytes, int]] = []
         self._unfinalized_txs: dict[int, list[bytes]] = {}
+        self._unfinalized_mints: dict[int, list[tuple[bytes, int]]] = {}
+        self._side: dict[bytes, int] = {}
+        """Blocks abandoned by reorgs: hash -> number (details in the store's side tables)."""
         self.runtime.block_hash_of = self._block_hash_for_runtime
         if self.store.best_number() is None:
             self._build_genesis()
@@ -152,6 +156,7 @@ class Chain(BlockProduction):
         for number, block_hash in self.store.block_hashes():
             self._hash_to_number[block_hash] = number
             self._number_to_hash.append(block_hash)
+        self._side = dict(self.store.side_hashes())
         self.genesis_hash: bytes = self._number_to_hash[0]
         self.runtime.genesis_hash = self.genesis_hash
         self.chain_name: str = (self.store.meta("chain_name") or b"Bittensor Localnet").decode()
@@ -211,30 +216,43 @@ class Chain(BlockProduction):
         return Header.decode(row[1])
 
     def header(self, block_hash: bytes) -> Header | None:
-        """Header of a known block or None."""
+        """Header of a known block (canonical, or abandoned by a reorg) or None."""
         with self._lock:
             number = self._hash_to_number.get(bytes(block_hash))
-            return None if number is None else self._header_at(number)
+            return self._side_header(bytes(block_hash)) if number is None else self._header_at(number)
 
     def block(self, block_hash: bytes) -> tuple[Header, list[bytes]] | None:
-        """(header, extrinsics as SCALE bytes) of a known block or None."""
+        """(header, extrinsics as SCALE bytes) of a known block or None (also for a side block whose
+        body was discarded)."""
         with self._lock:
             number = self._hash_to_number.get(bytes(block_hash))
             if number is None:
-                return None
+                side = self._side_body(bytes(block_hash))
+                if side is None or side[1] is None:
+                    return None
+                return side[0], split_body(side[1])
             row = self.store.block_by_number(number)
             assert row is not None
             return Header.decode(row[1]), split_body(row[2])
 
     # ---- state queries -------------------------------------------------------------------------
 
-    def _number_at(self, at: bytes | None) -> int:
+    def _view(self, at: bytes | None) -> tuple[int, bytes, DictBackend | _HistoricalBackend | SideBackend]:
+        """(number, hash, state backend) of block `at` (best if None), canonical or side.
+
+        Raises:
+            UnknownBlockError: unknown `at`. StatePrunedError: its state is pruned or discarded.
+        """
         if at is None:
-            return self.best_number
-        number = self._hash_to_number.get(bytes(at))
+            return self.best_number, self.best_hash, self.latest
+        at = bytes(at)
+        number = self._hash_to_number.get(at)
         if number is None:
-            raise UnknownBlockError(f"unknown block 0x{bytes(at).hex()}")
-        return number
+            side = self._side_backend(at) if at in self._side else None
+            if side is None:
+                raise UnknownBlockError(f"unknown block 0x{at.hex()}")
+            return side.number, at, side
+        return number, at, self._backend_at(number)
 
     def _backend_at(self, number: int) -> DictBackend | _HistoricalBackend:
         if number == self.best_number:
@@ -249,25 +267,25 @@ class Chain(BlockProduction):
             UnknownBlockError: unknown `at`. StatePrunedError: `at` is older than the pruning window.
         """
         with self._lock:
-            return self._backend_at(self._number_at(at)).get(bytes(key))
+            return self._view(at)[2].get(bytes(key))
 
     def keys_paged(self, prefix: bytes, count: int, start_key: bytes | None, at: bytes | None) -> list[bytes]:
         """Up to `count` keys with `prefix` in order, strictly after `start_key`."""
         with self._lock:
-            number = self._number_at(at)
-            if number == self.best_number:
-                out: list[bytes] = []
-                for k in self.latest.keys_from(bytes(prefix), start_key):
-                    if len(out) >= count:
-                        break
-                    out.append(k)
-                return out
-            return self.store.keys_at(bytes(prefix), number, start_key, count)
+            _, _, backend = self._view(at)
+            if isinstance(backend, _HistoricalBackend):
+                return self.store.keys_at(bytes(prefix), backend.number, start_key, count)
+            out: list[bytes] = []
+            for k in backend.keys_from(bytes(prefix), start_key):
+                if len(out) >= count:
+                    break
+                out.append(k)
+            return out
 
     def state_at(self, at: bytes | None = None) -> State:
         """A read-only-by-convention State at a block (for runtime APIs and tools)."""
         with self._lock:
-            return State(self.md, self._backend_at(self._number_at(at)))
+            return State(self.md, self._view(at)[2])
 
     def read(self, pallet: str, item: str, *keys: Any, at: bytes | None = None) -> Any:
         """Decoded storage value by metadata names (convenience for tools and tests)."""
@@ -277,9 +295,10 @@ class Chain(BlockProduction):
     def read_proof(self, keys: list[bytes], at: bytes | None) -> list[bytes]:
         """Trie nodes proving `keys` (present or absent) against the state root of block `at`."""
         with self._lock:
-            number = self._number_at(at)
+            number, block_hash, _ = self._view(at)
             self.store.check_kept(number)
-            header = self._header_at(number)
+            header = self.header(block_hash)
+            assert header is not None
             return self.trie.prove([bytes(k) for k in keys], root=header.state_root)
 
     def state_call(self, method: str, data: bytes, at: bytes | None) -> bytes:
@@ -290,9 +309,8 @@ class Chain(BlockProduction):
             UnknownBlockError / StatePrunedError: bad `at`.
         """
         with self._lock:
-            number = self._number_at(at)
-            ctx = ApiContext(self.runtime, State(self.md, self._backend_at(number)), number,
-                             self._number_to_hash[number])
+            number, block_hash, backend = self._view(at)
+            ctx = ApiContext(self.runtime, State(self.md, backend), number, block_hash)
             if method not in self.runtime.apis:
                 raise UnknownRuntimeApiError(f"Exported method {method} is not found")
             return self.runtime.state_call(ctx, method, bytes(data))

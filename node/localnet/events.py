@@ -56,6 +56,14 @@ class ExtrinsicDropped:
 
 
 @dataclass(frozen=True)
+class ExtrinsicRetracted:
+    """The block that included a transaction was abandoned by a reorg (it goes back to the pool)."""
+
+    tx_hash: bytes
+    block_hash: bytes
+
+
+@dataclass(frozen=True)
 class StorageChanged:
     """Storage keys written by a block (None = deleted)."""
 
@@ -63,4 +71,5 @@ class StorageChanged:
     changes: dict[bytes, bytes | None]
 
 
-ChainEvent = NewHead | Finalized | ExtrinsicReady | ExtrinsicIncluded | ExtrinsicFinalized | ExtrinsicDropped | StorageChanged
+ChainEvent = (NewHead | Finalized | ExtrinsicReady | ExtrinsicIncluded | ExtrinsicFinalized | ExtrinsicDropped
+              | ExtrinsicRetracted | StorageChanged)

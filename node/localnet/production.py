@@ -59,6 +59,7 @@ class _Built:
     changes: dict[bytes, bytes | None]
     included: list[bytes]
     new_final: int
+    mints: list[tuple[bytes, int]]
 
 
 class BlockProduction:
@@ -82,6 +83,8 @@ class BlockProduction:
     _hash_to_number: dict[bytes, int]
     _pending_mints: list[tuple[bytes, int]]
     _unfinalized_txs: dict[int, list[bytes]]
+    _unfinalized_mints: dict[int, list[tuple[bytes, int]]]
+    _side: dict[bytes, int]
 
     @property
     def best_number(self) -> int:
@@ -157,6 +160,7 @@ class BlockProduction:
         state = State(self.md, self.latest)
         rt = self.runtime
         block = rt.initialize_block(state, number, parent, ts, encode_digest(digest))
+        mints = list(self._pending_mints)
         self._apply_mints(state)
         inherent_call = RuntimeCall("Timestamp", "set", {"now": ts})
         inherent_bytes = self.md.encode_call("Timestamp", "set", {"now": ts})
@@ -210,13 +214,15 @@ class BlockProduction:
         self.store.put_block(number, block_hash, header.encode(), encoded_body, changes)
         new_final = max(self.finalized_number, number - self.finality_lag)
         self.store.set_meta("finalized", str(new_final).encode())
+        if self._side and new_final > self.finalized_number:
+            self.store.discard_side(new_final)  # side branches that can no longer win: state discarded
         if self.keep_blocks is not None and number % PRUNE_EVERY == 0:
             keep_from = max(0, number - self.keep_blocks)
             self.store.prune(keep_from)
             if self.pruner is not None:
                 self.pruner.prune(keep_from)  # same transaction: a kill -9 never half-prunes
         self.store.commit()
-        return _Built(number, ts, header, block_hash, changes, included, new_final)
+        return _Built(number, ts, header, block_hash, changes, included, new_final, mints)
 
     def _imported(self, built: _Built, out_events: list[ChainEvent]) -> bytes:
         """Adopt a committed block as the new best (in-memory state, finality, events)."""
@@ -234,10 +240,13 @@ class BlockProduction:
         out_events.extend(ExtrinsicIncluded(h, block_hash, i + 1) for i, h in enumerate(included))
         out_events.append(StorageChanged(block_hash, changes))
         self._unfinalized_txs[number] = included
+        if built.mints:
+            self._unfinalized_mints[number] = built.mints  # re-queued if a reorg abandons this block
         for n in range(self.finalized_number + 1, new_final + 1):
             bh = self._number_to_hash[n]
             out_events.append(Finalized(self._header_at(n) if n != number else header, bh))
             out_events.extend(ExtrinsicFinalized(h, bh) for h in self._unfinalized_txs.pop(n, []))
+            self._unfinalized_mints.pop(n, None)
         self.finalized_number = new_final
         self._drop_expired(number, out_events)
         return block_hash

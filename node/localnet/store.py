@@ -9,6 +9,10 @@ Tables:
                                                      <= N is the value at block N
     trie_nodes(hash PK, node)                        owned by node.trie.SqliteNodeStore
     meta(name PK, value)
+    side_blocks(hash PK, number, parent, fork, header, body, state_kept)
+                                                     blocks abandoned by a reorg (dev_reorg); `fork` is
+                                                     the number of their canonical ancestor
+    side_kv(hash, key, value)                        the state changes of each side block
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NUL
 CREATE TABLE IF NOT EXISTS kv (key BLOB NOT NULL, block INTEGER NOT NULL, value BLOB,
                                PRIMARY KEY (key, block)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE IF NOT EXISTS side_blocks (hash BLOB PRIMARY KEY, number INTEGER NOT NULL, parent BLOB NOT NULL,
+                                        fork INTEGER NOT NULL, header BLOB NOT NULL, body BLOB,
+                                        state_kept INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS side_kv (hash BLOB NOT NULL, key BLOB NOT NULL, value BLOB,
+                                    PRIMARY KEY (hash, key)) WITHOUT ROWID;
 """
 
 
@@ -164,6 +173,62 @@ class ChainStore:
                           "(SELECT 1 FROM kv k2 WHERE k2.key = kv.key AND k2.block > kv.block)", (below,))
         self.pruned_below = below
         self.set_meta("pruned_below", str(below).encode())
+
+    # ---- side blocks (abandoned by a reorg) -------------------------------------------------------
+
+    def changes_above(self, number: int) -> dict[int, dict[bytes, bytes | None]]:
+        """State changes of each block above `number` (one scan of the versioned table)."""
+        out: dict[int, dict[bytes, bytes | None]] = {}
+        for key, block, value in self.conn.execute("SELECT key, block, value FROM kv WHERE block > ?", (number,)):
+            out.setdefault(int(block), {})[bytes(key)] = None if value is None else bytes(value)
+        return out
+
+    def retract_above(self, number: int) -> list[tuple[int, bytes, bytes, bytes]]:
+        """Move the blocks above `number` and their state changes to the side tables (caller's
+        transaction); side blocks forked above `number` now fork at it. Returns (number, hash, header,
+        body) of the moved blocks in order."""
+        moved = [(int(n), bytes(h), bytes(hd), bytes(b)) for n, h, hd, b in self.conn.execute(
+            "SELECT number, hash, header, body FROM blocks WHERE number > ? ORDER BY number", (number,))]
+        self.conn.execute("UPDATE side_blocks SET fork = ? WHERE fork > ?", (number, number))
+        changes = self.changes_above(number)
+        for n, block_hash, header, body in moved:
+            self.conn.execute("INSERT INTO side_blocks (hash, number, parent, fork, header, body) "
+                              "VALUES (?, ?, ?, ?, ?, ?)", (block_hash, n, header[:32], number, header, body))
+            self.conn.executemany("INSERT INTO side_kv (hash, key, value) VALUES (?, ?, ?)",
+                                  [(block_hash, k, v) for k, v in changes.get(n, {}).items()])
+        self.conn.execute("DELETE FROM kv WHERE block > ?", (number,))
+        self.conn.execute("DELETE FROM blocks WHERE number > ?", (number,))
+        return moved
+
+    def side_hashes(self) -> Iterator[tuple[bytes, int]]:
+        """(hash, number) of every side block."""
+        for h, n in self.conn.execute("SELECT hash, number FROM side_blocks"):
+            yield bytes(h), int(n)
+
+    def side_block(self, block_hash: bytes) -> tuple[int, bytes, int, bytes, bytes | None, bool] | None:
+        """(number, parent hash, fork number, header, body or None once discarded, state kept)."""
+        row = self.conn.execute("SELECT number, parent, fork, header, body, state_kept FROM side_blocks "
+                                "WHERE hash = ?", (block_hash,)).fetchone()
+        if row is None:
+            return None
+        return (int(row[0]), bytes(row[1]), int(row[2]), bytes(row[3]),
+                None if row[4] is None else bytes(row[4]), bool(row[5]))
+
+    def side_changes(self, block_hash: bytes) -> dict[bytes, bytes | None]:
+        """State changes of one side block."""
+        rows = self.conn.execute("SELECT key, value FROM side_kv WHERE hash = ?", (block_hash,))
+        return {bytes(k): None if v is None else bytes(v) for k, v in rows}
+
+    def discard_side(self, finalized: int) -> int:
+        """Discard body and state of side blocks that can no longer become canonical: those whose
+        fork point is below the finalized block (Substrate discards such non-canonical states when
+        it canonicalizes their height). Headers stay. Caller's transaction; returns how many."""
+        doomed = [bytes(h) for (h,) in self.conn.execute(
+            "SELECT hash FROM side_blocks WHERE fork < ? AND state_kept = 1", (finalized,))]
+        for block_hash in doomed:
+            self.conn.execute("DELETE FROM side_kv WHERE hash = ?", (block_hash,))
+            self.conn.execute("UPDATE side_blocks SET body = NULL, state_kept = 0 WHERE hash = ?", (block_hash,))
+        return len(doomed)
 
     def close(self) -> None:
         """Close the connection."""

@@ -135,6 +135,8 @@ class RpcMethods(StateMethods):
         t["dev_newBlock"] = self._new_block
         if callable(getattr(self.chain, "fund", None)):
             t["dev_fund"] = self._fund
+        if callable(getattr(self.chain, "reorg", None)):
+            t["dev_reorg"] = self._reorg
         heads = {
             "newHead": (["chain_subscribeNewHeads", "chain_subscribeNewHead", "subscribe_newHead"],
                         ["chain_unsubscribeNewHeads", "chain_unsubscribeNewHead", "unsubscribe_newHead"]),
@@ -308,6 +310,33 @@ class RpcMethods(StateMethods):
         rao = p.rao(amount)
         fund = self.chain.fund  # type: ignore[attr-defined]
         return hx(await self.run(lambda: fund(account_id, rao)))
+
+    async def _reorg(self, conn: Any, params: Any, deferred: Deferred) -> Any:
+        """dev_reorg [depth] or [{"depth": d, "length": n}]: abandon the best d unfinalized blocks for a
+        competing branch of n (default d + 1) blocks; errors -32602 when a finalized block would go."""
+        options: Any = params[0] if isinstance(params, list) and len(params) == 1 else params
+        if isinstance(params, list) and len(params) > 1:
+            raise invalid_params("dev_reorg takes one parameter: depth, or {\"depth\": d, \"length\": n}")
+        if isinstance(options, int) and not isinstance(options, bool):
+            options = {"depth": options}
+        if not isinstance(options, dict) or "depth" not in options:
+            raise invalid_params("dev_reorg: expected depth, or {\"depth\": d, \"length\": n}")
+        unknown = sorted(set(options) - {"depth", "length"})
+        if unknown:
+            raise invalid_params(f"dev_reorg: unknown option(s) {', '.join(unknown)}")
+        reorg = self.chain.reorg  # type: ignore[attr-defined]
+        depth, length = options["depth"], options.get("length")
+        try:
+            result = await self._run(lambda: reorg(depth, length))
+        except ValueError as exc:  # ReorgError: finalized block, bad depth/length, pruning chain
+            raise invalid_params(str(exc)) from exc
+        except Exception as exc:
+            raise chain_error(exc) from exc
+        return {
+            "forkPoint": {"number": result.fork_number, "hash": hx(result.fork_hash)},
+            "retracted": [hx(h) for h in result.retracted],
+            "enacted": [hx(h) for h in result.enacted],
+        }
 
     # ---- subscriptions ----
 

@@ -167,6 +167,8 @@ class SubscriptionHub:
                 self._tx_update(event.tx_hash, "ready", final=False)
             elif name == "ExtrinsicIncluded":
                 self._tx_update(event.tx_hash, {"inBlock": "0x" + event.block_hash.hex()}, final=False)
+            elif name == "ExtrinsicRetracted":  # its block was abandoned by a reorg; it is pooled again
+                self._tx_update(event.tx_hash, {"retracted": "0x" + event.block_hash.hex()}, final=False)
             elif name == "ExtrinsicFinalized":
                 self._tx_update(event.tx_hash, {"finalized": "0x" + event.block_hash.hex()}, final=True)
             elif name == "ExtrinsicDropped":
