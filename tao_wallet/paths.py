@@ -27,3 +27,9 @@ def config_dir() -> Path:
     """User configuration, following XDG_CONFIG_HOME."""
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
     return Path(base) / "tao-wallet"
+
+
+def cache_dir() -> Path:
+    """Re-creatable caches (runtime metadata by runtime version), following XDG_CACHE_HOME."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(base) / "tao-wallet"
