@@ -1,4 +1,5 @@
-"""The metagraph read from storage equals the runtime API's answer; fixed-width vectors; the metadata cache.
+"""Batched reads against one-at-a-time reads: the metagraph from storage equals the runtime API's answer,
+the pipelined portfolio equals per-position quotes; fixed-width vectors; the metadata cache.
 
 A real localnet (two subnets, weights simulated so incentives/dividends/trust are non-zero after a few
 epochs) over a real WebSocket: every column the storage reader returns is compared with
@@ -18,7 +19,7 @@ from node.client.client import ChainClient, RpcError
 from node.localnet.subtensor.scenario import Scenario, SubnetSpec
 from node.scale_compact import encode_compact
 from tao_wallet.services import metadata_cache
-from tao_wallet.services.chain import ChainService
+from tao_wallet.services.chain import ChainService, decode_address, encode_address, rao_to_tao
 from tao_wallet.services.metagraph_storage import read_columns
 from tao_wallet.services.runtime_api import _CACHE, RuntimeApi, StorageEntry, fixed_vector
 from tao_wallet.services.subnets import SubnetService
@@ -87,6 +88,26 @@ def test_missing_subnet_is_reported(chain: ChainService) -> None:
     with pytest.raises(WalletError) as err:
         SubnetService(chain).metagraph(42)
     assert err.value.code == "subnet_not_found"
+
+
+def test_portfolio_equals_one_quote_per_position(chain: ChainService) -> None:
+    from tao_wallet.services.portfolio import PortfolioService
+    from tao_wallet.services.quotes import QuoteService
+
+    owners = [encode_address(SCENARIO.key(netuid, "validator", i)) for netuid, i in ((1, 0), (1, 1), (2, 0))]
+    nobody = encode_address(b"\x07" * 32)
+    view = PortfolioService(chain).load(owners[:2], [owners[2], nobody])
+    assert view.watch_only == (owners[2], nobody)
+    assert {p.netuid for p in view.positions} == {1, 2} and len(view.positions) >= 3
+    quotes = QuoteService(chain)
+    prices = quotes.prices_rao()
+    for p in view.positions:
+        after, _ = quotes.sim_unstake(p.netuid, p.alpha_rao)  # one state_call each, unbatched
+        assert p.value_after_slippage == rao_to_tao(after) and p.price == rao_to_tao(prices[p.netuid])
+        assert p.value_spot == rao_to_tao(p.alpha_rao * prices[p.netuid] // 10**9)
+    balances = [chain.client.account(decode_address(a)).free for a in [*owners, nobody]]  # scalecodec path
+    assert view.free == rao_to_tao(sum(balances)) and view.reserved == 0
+    assert view.stake_spot == sum((p.value_spot for p in view.positions), rao_to_tao(0))
 
 
 # --- fixed-width vectors ------------------------------------------------------------------------------
