@@ -50,6 +50,10 @@ class EndpointPool:
         live = [e for e in self.endpoints if self.health[e.url].status != "dropped"]
         return sorted(live, key=lambda e: self.health[e.url].status != "ok")
 
+    def health_all_dropped(self) -> bool:
+        """Whether every endpoint was dropped as a liar (retrying cannot help)."""
+        return not self.usable()
+
     def report_lie(self, err: LyingEndpointError) -> None:
         """Record a lie; drop the endpoint if another one is left."""
         h = self.health[err.endpoint]

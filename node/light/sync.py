@@ -21,7 +21,8 @@ from node.light.crosscheck import cross_check
 from node.light.earnings import epoch_earnings
 from node.light.endpoints import EndpointHealth, EndpointPool
 from node.light.epochs import EpochWatcher
-from node.light.errors import LightNodeError, LyingEndpointError
+from node.light.errors import LightNodeError, LyingEndpointError, NoHonestEndpointError
+from node.light.follow import HeadFollower
 from node.light.headers import VerifiedHeader
 from node.light.reader import VerifiedReader
 from node.light.rpc import RpcEndpoint
@@ -48,7 +49,11 @@ class SyncConfig:
     batch: int = 256
     """Headers requested per pipelined batch."""
     poll_interval: float = 1.0
-    """Seconds between head polls once caught up."""
+    """Seconds between head polls once caught up, when head subscriptions are not available."""
+    subscribe: bool = True
+    """Follow heads by chain_subscribeNewHeads/FinalizedHeads (polling is the fallback)."""
+    idle_poll: float = 10.0
+    """Seconds between safety polls while subscribed (in case notifications silently stop)."""
     follow: bool = True
     """Keep following new heads; False stops once the best head at start-up... is reached."""
     stop_at: int | None = None
@@ -78,9 +83,11 @@ class SyncProgress:
     mismatches: int
     rolled_back: int = 0
     state: str = "syncing"
-    """syncing | following | stopped | error"""
+    """syncing | following | reconnecting | stopped | error"""
     error: str = ""
     lies: tuple[str, ...] = field(default_factory=tuple)
+    heads: str = "polling"
+    """How new heads are noticed: subscribed | polling"""
 
 
 def db_size(path: Path) -> int:
@@ -102,6 +109,7 @@ class LightSync:
         self.on_progress = on_progress
         self.pool = EndpointPool(list(config.urls), on_lie=on_lie)
         self.reader = VerifiedReader(self.pool, config.check_values)
+        self.follower = HeadFollower(self.pool, config.subscribe, config.idle_poll)
         self._rate: deque[tuple[float, int]] = deque(maxlen=64)
         self.rolled_back = 0
         self.epochs = 0
@@ -122,8 +130,20 @@ class LightSync:
             self._check_genesis(store)
             watcher = self._watcher() if self.config.epochs else None
             last = self._progress(store, 0, -1, "syncing")
+            backoff = self.config.poll_interval
             while not stop.is_set():
-                best, fin = self.pool.run(heads)
+                try:
+                    best, fin = self.pool.run(heads)
+                except NoHonestEndpointError as exc:
+                    if not self.config.follow or self.pool.health_all_dropped():
+                        raise
+                    # Following: a broken connection reconnects on the next call; retry with backoff.
+                    logger.warning("heads unavailable (%s); retrying in %.1f s", exc, backoff)
+                    self._progress(store, last.target, last.finalized, "reconnecting")
+                    stop.wait(backoff)
+                    backoff = min(30.0, backoff * 2)
+                    continue
+                backoff = self.config.poll_interval
                 target = best.number if self.config.stop_at is None else min(best.number, self.config.stop_at)
                 tip = store.tip()
                 if tip is not None and self._handle_reorg(store, tip):
@@ -138,7 +158,7 @@ class LightSync:
                     last = self._progress(store, target, fin.number, "following")
                     if not self.config.follow or self.config.stop_at is not None:
                         break
-                    stop.wait(self.config.poll_interval)
+                    self.follower.wait(stop, self.config.poll_interval)
                     continue
                 end = min(target, start + self.config.batch - 1)
                 headers = self.pool.run(partial(_fetch_range, start=start, end=end,
@@ -232,8 +252,13 @@ class LightSync:
         if fork < finalized and not forced:
             raise ForkBeyondFinalityError(
                 f"endpoint replaced finalized block #{fork + 1} (finalized up to #{finalized})")
+        epochs, mismatches = store.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(mismatches), 0) FROM audit_summary WHERE block>?", (fork,)).fetchone()
         removed = store.rollback_above(fork)
         self.rolled_back += removed
+        self.epochs = max(0, self.epochs - int(epochs))  # abandoned epochs leave the counters too
+        self.mismatches = max(0, self.mismatches - int(mismatches))
+        self._alerted.clear()  # alerts of abandoned blocks are gone; the table dedupes the rest
         logger.warning("reorg: rolled back %d block(s) above #%d", removed, fork)
         return True
 
@@ -310,7 +335,7 @@ class LightSync:
             verified_head=synced, verified_hash="" if tip is None else "0x" + tip.hash.hex(),
             endpoints=tuple(EndpointHealth(**vars(h)) for h in self.pool.health.values()),
             db_bytes=db_size(self.config.db_path), epochs=self.epochs, mismatches=self.mismatches,
-            rolled_back=self.rolled_back, state=state, lies=lies)
+            rolled_back=self.rolled_back, state=state, lies=lies, heads=self.follower.mode)
         self._last_report = time.monotonic()
         if self.on_progress is not None:
             self.on_progress(p)
