@@ -12,6 +12,15 @@ Genesis writes subnets directly (no extrinsics): the pool holds `pool_tao` TAO a
 `pool_tao/pool_alpha`, validators hold `validator_stake` alpha each (minted as outstanding alpha),
 subnets are started (FirstEmissionBlockNumber = 1) with their EMA price primed to the pool price so
 TAO emission flows from block 1. `simulate_weights` makes validators set noisy weights every tempo.
+
+Nominators (``[[nominators]]``) are coldkeys that stake to validator hotkeys they do not own, so the
+"delegation share after take" path of the coinbase runs::
+
+    [[nominators]]
+    balance = 200                     # free TAO at genesis
+    stakes = [{ netuid = 1, validator = 0, alpha = 1000 }]   # alpha minted into the validator's pool
+    add_stake_every = 40              # optional: add_stake `add_stake_tao` TAO to the first position
+    add_stake_offset = 5              #   at blocks where block % every == offset (simulation)
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ from node.localnet.subtensor.fastcodec import fget, fset
 from node.localnet.subtensor.ledger import S, subnet_account
 
 TAO = 10**9
+DEFAULT_TAKE = 11_796
+"""The chain's default delegate take (18% of u16::MAX), also its MaxDelegateTake."""
 DEMO_SCENARIO = asset_path("localnet", "demo.toml")
 """The embedded demo network (root + 4 subnets) shipped with the app."""
 
@@ -54,6 +65,29 @@ class SubnetSpec:
     max_allowed_validators: int = 64
     max_allowed_uids: int = 256
     min_non_immune_uids: int | None = None
+    validator_take: int = DEFAULT_TAKE
+    """Delegate take of every validator hotkey, u16 (65535 = 100%); the chain caps it at 18% (11796)."""
+
+
+@dataclass(frozen=True)
+class StakeSpec:
+    """One genesis position of a nominator: `alpha` alpha on validator #`validator` of `netuid`."""
+
+    netuid: int
+    validator: int
+    alpha: int
+
+
+@dataclass(frozen=True)
+class NominatorSpec:
+    """A coldkey staking to demo validators it does not own (key role "nominator", netuid 0)."""
+
+    balance: int = 100
+    stakes: tuple[StakeSpec, ...] = ()
+    add_stake_every: int = 0
+    """Blocks between simulated add_stake calls (0 = never)."""
+    add_stake_offset: int = 0
+    add_stake_tao: int = 1
 
 
 @dataclass(frozen=True)
@@ -67,6 +101,11 @@ class Scenario:
     weight_noise: float = 0.15
     immunity_period: int = 100
     subnets: tuple[SubnetSpec, ...] = field(default_factory=tuple)
+    nominators: tuple[NominatorSpec, ...] = field(default_factory=tuple)
+
+    def nominator_key(self, index: int) -> bytes:
+        """Public key of nominator #index (mini-secret blake2_256("<seed>/0/nominator/<index>"))."""
+        return self.key(0, "nominator", index)
 
     def key(self, netuid: int, role: str, index: int) -> bytes:
         """Deterministic sr25519 public key for (netuid, role, index); the seed is blake2 of the label."""
@@ -92,7 +131,8 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
     else:
         data = dict(source)
     subnet_rows = data.pop("subnets", [])
-    known = set(Scenario.__dataclass_fields__) - {"subnets"}
+    nominator_rows = data.pop("nominators", [])
+    known = set(Scenario.__dataclass_fields__) - {"subnets", "nominators"}
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown scenario keys: {sorted(unknown)}")
@@ -101,8 +141,36 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
         bad = set(row) - set(SubnetSpec.__dataclass_fields__)
         if bad:
             raise ValueError(f"subnet #{i + 1}: unknown keys {sorted(bad)}")
-        specs.append(SubnetSpec(**row))
-    return Scenario(**data, subnets=tuple(specs))
+        spec = SubnetSpec(**row)
+        if not 0 <= spec.validator_take <= DEFAULT_TAKE:
+            raise ValueError(f"subnet #{i + 1}: validator_take must be 0..{DEFAULT_TAKE} (the chain's 18% cap)")
+        specs.append(spec)
+    return Scenario(**data, subnets=tuple(specs),
+                    nominators=tuple(_nominator(i, row, specs) for i, row in enumerate(nominator_rows)))
+
+
+def _nominator(i: int, row: dict[str, Any], subnets: list[SubnetSpec]) -> NominatorSpec:
+    where = f"nominator #{i + 1}"
+    bad = set(row) - set(NominatorSpec.__dataclass_fields__)
+    if bad:
+        raise ValueError(f"{where}: unknown keys {sorted(bad)}")
+    stakes = []
+    for st in row.get("stakes", []):
+        bad = set(st) - set(StakeSpec.__dataclass_fields__)
+        if bad:
+            raise ValueError(f"{where}: unknown stake keys {sorted(bad)}")
+        spec = StakeSpec(**st)
+        if not 1 <= spec.netuid <= len(subnets):
+            raise ValueError(f"{where}: netuid {spec.netuid} is not a scenario subnet (1..{len(subnets)})")
+        if not 0 <= spec.validator < subnets[spec.netuid - 1].validators:
+            raise ValueError(f"{where}: subnet {spec.netuid} has no validator #{spec.validator}")
+        if spec.alpha <= 0:
+            raise ValueError(f"{where}: stake alpha must be positive")
+        stakes.append(spec)
+    nom = NominatorSpec(**{**row, "stakes": tuple(stakes)})
+    if nom.add_stake_every < 0 or nom.add_stake_tao <= 0 or (nom.add_stake_every and not stakes):
+        raise ValueError(f"{where}: add_stake_every needs a stake to add to and add_stake_tao > 0")
+    return nom
 
 
 def _endow(c: Ctx, who: bytes, amount: int) -> None:
@@ -124,7 +192,18 @@ def build_scenario(c: Ctx, source: str | Path | dict[str, Any] | Scenario) -> Sc
         # netuid % tempo from the registration block; at genesis that would align them all)
         tempo = spec.tempo or sc.tempo
         c.set("LastEpochBlock", netuid, value=(netuid - 1) * tempo // max(len(sc.subnets), 1))
+    for i, nom in enumerate(sc.nominators):
+        _build_nominator(c, sc, i, nom)
     return sc
+
+
+def _build_nominator(c: Ctx, sc: Scenario, index: int, nom: NominatorSpec) -> None:
+    """Endow the nominator and mint its positions into validators' pools (as validator stake is)."""
+    ck = sc.nominator_key(index)
+    _endow(c, ck, nom.balance * TAO)
+    for st in nom.stakes:
+        c.ledger.increase_stake(sc.key(st.netuid, "validator-hotkey", st.validator), ck, st.netuid, st.alpha * TAO)
+        c.ledger.add("SubnetAlphaOut", st.netuid, st.alpha * TAO)
 
 
 def _build_subnet(c: Ctx, sc: Scenario, netuid: int, spec: SubnetSpec) -> None:
@@ -159,7 +238,7 @@ def _build_subnet(c: Ctx, sc: Scenario, netuid: int, spec: SubnetSpec) -> None:
         _endow(c, ck, 100 * TAO)
         c.create_hotkey_account(ck, hk)
         sn.append_neuron(c, netuid, hk)
-        c.set("Delegates", hk, value=11_796)  # validators are delegates with the default 18% take
+        c.set("Delegates", hk, value=spec.validator_take)  # validators are delegates (default take 18%)
         c.ledger.increase_stake(hk, ck, netuid, stake)
         c.ledger.add("SubnetAlphaOut", netuid, stake)
     for i in range(spec.miners):
