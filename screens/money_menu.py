@@ -1,5 +1,9 @@
-"""MoneyMenuScreen: pick a wallet, then open the portfolio, stake, transfer, browsers, registration or
-offline signing; on the localnet a faucet button funds the wallet."""
+"""MoneyMenuScreen: pick a wallet, then open the portfolio, stake, transfer, browsers, registration,
+offline signing or the pending transactions; on the localnet a faucet button funds the wallet.
+
+While it is open it owns the money session, so it is also where a lost connection's pending transactions
+are re-checked: when the app's connection state (the header) comes back online, every pending transaction
+of the network is re-checked and the outcome is announced (and shown on the Pending screen)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Select, Static
@@ -18,7 +23,31 @@ from tao_wallet.services.wallets import WalletService
 
 BUTTONS = [("portfolio", "Portfolio"), ("stake", "Stake / unstake"), ("transfer", "Transfer TAO"),
            ("validators", "Validators"), ("subnets", "Subnets"), ("register", "Register / subnet / take"),
-           ("offline", "Offline sign (files)"), ("faucet", "Faucet: +100 TAO (localnet)")]
+           ("offline", "Offline sign (files)"), ("pending", "Pending transactions"),
+           ("faucet", "Faucet: +100 TAO (localnet)")]
+
+
+class MoneyCommands(Provider):
+    """Command-palette entries for every money screen ("Money: Pending transactions", ...)."""
+
+    async def _open(self, key: str) -> None:
+        screen = self.screen
+        if isinstance(screen, MoneyMenuScreen):
+            screen.action_open(key)
+
+    def _entries(self) -> list[tuple[str, str]]:
+        return [(f"Money: {title}", key) for key, title in BUTTONS]
+
+    async def discover(self) -> Hits:
+        for title, key in self._entries():
+            yield DiscoveryHit(title, lambda key=key: self._open(key), help=f"Open {title.removeprefix('Money: ')}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, key in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), lambda key=key: self._open(key), text=title)
 
 
 class MoneyMenuScreen(Screen[None]):
@@ -29,13 +58,15 @@ class MoneyMenuScreen(Screen[None]):
                 ("s", "open('stake')", "Stake"), ("t", "open('transfer')", "Transfer"),
                 ("v", "open('validators')", "Validators"), ("n", "open('subnets')", "Subnets"),
                 ("g", "open('register')", "Register"), ("o", "open('offline')", "Offline sign"),
-                ("f", "open('faucet')", "Faucet")]
+                ("x", "open('pending')", "Pending"), ("f", "open('faucet')", "Faucet")]
+    COMMANDS = {MoneyCommands}
 
     def __init__(self, wallets: WalletService, session_factory: Callable[[], MoneySession]) -> None:
         super().__init__()
         self.wallets = wallets
         self._factory = session_factory
         self.session: MoneySession | None = None
+        self._online = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -49,6 +80,41 @@ class MoneyMenuScreen(Screen[None]):
                     yield Button(title, id=key)
             yield Static("", id="error", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        state = getattr(self.app, "connection", None)  # the app's header state (absent in test harnesses)
+        if isinstance(state, str):
+            self._online = state == "online"
+            self.watch(self.app, "connection", self._connection_changed, init=False)
+
+    def _connection_changed(self, state: str) -> None:
+        back = state == "online" and not self._online
+        self._online = state == "online"
+        if back and self.session is not None:
+            self._recheck_after_reconnect()
+
+    @work(thread=True, group="pending-reconnect", exit_on_error=False)
+    def _recheck_after_reconnect(self) -> None:
+        """The connection came back: re-check every pending transaction and say what is now known."""
+        session = self.session
+        if session is None or not session.has_pending():
+            return
+        try:
+            views = session.recheck_pending()
+        except WalletError as exc:
+            self.app.call_from_thread(self.notify, f"Re-check after reconnecting failed: {exc.message}",
+                                      severity="warning")
+            return
+        lines = [f"{v.tx_hash[:10]}…: {v.state_text()}" for v in views]
+        self.app.call_from_thread(self._rechecked, "Reconnected; pending transactions re-checked:\n" + "\n".join(lines))
+
+    def _rechecked(self, text: str) -> None:
+        from screens.pending import PendingScreen
+
+        self.notify(text, timeout=10)
+        for screen in self.app.screen_stack:
+            if isinstance(screen, PendingScreen):
+                screen.reload()
 
     def _wallet(self) -> str | None:
         value = self.query_one("#wallet", Select).value
@@ -84,6 +150,7 @@ class MoneyMenuScreen(Screen[None]):
 
     def _push(self, key: str, wallet: str | None) -> None:
         from screens.offline_sign import OfflineSignScreen
+        from screens.pending import PendingScreen
         from screens.portfolio import PortfolioScreen
         from screens.register import RegisterScreen
         from screens.stake import StakeScreen
@@ -99,6 +166,9 @@ class MoneyMenuScreen(Screen[None]):
             return
         if key == "subnets":
             self.app.push_screen(SubnetsScreen(session, wallet))
+            return
+        if key == "pending":
+            self.app.push_screen(PendingScreen(session))
             return
         if wallet is None:
             self.query_one("#error", Static).update("Create or pick a wallet first.")
@@ -120,15 +190,3 @@ class MoneyMenuScreen(Screen[None]):
         if self.session is not None:
             self.session.close()
 
-
-def default_session_factory(wallets: WalletService, network: str) -> Callable[[], MoneySession]:
-    """Open the configured network; the `local` profile starts the embedded localnet when nothing listens."""
-
-    def make() -> MoneySession:
-        from tao_wallet.network import ensure_local_node, resolve_network
-
-        profile = resolve_network(network)
-        ensure_local_node(profile)
-        return MoneySession(network, wallets)
-
-    return make

@@ -31,6 +31,9 @@ def status_text(view: TxStatusView) -> str:
         lines.append(f"Error: {view.error}")
     if view.hint:
         lines.append(f"What to do: {view.hint}")
+    if view.phase == "unknown":
+        lines.append("It is kept under Pending transactions (money menu, x) and re-checked when the connection "
+                     "comes back; do not sign it again before that.")
     lines += [f"event {e.pallet}.{e.name}({e.fields})" for e in view.events]
     return "\n".join(lines)
 

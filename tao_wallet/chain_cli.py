@@ -7,129 +7,32 @@ Previews, prompts and live status go to stderr; with --json, stdout carries one 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
 from dataclasses import asdict
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from tao_wallet.models import TransferPreview, TxStatusView
+from tao_wallet.cli_support import (
+    chain_for,
+    echo_json,
+    ensure_can_sign,
+    load_cli_config,
+    network_option,
+    report_status,
+    sender_address,
+    signer_for,
+    status_printer,
+    to_json,
+    wallet_options,
+    wallet_service,
+)
+from tao_wallet.models import TransferPreview
 from tao_wallet.services.errors import WalletError
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _network_option(func: F) -> F:
-    return click.option(
-        "--network", "--subtensor.network", "-n", "network", default=None,
-        help="local (default), test, finney, or a ws:// / wss:// URL (env: TAO_WALLET_NETWORK).",
-    )(func)
-
-
-def _wallet_options(func: F) -> F:
-    for option in reversed([
-        click.option("--wallet-path", "--wallet_path", "-p", type=click.Path(file_okay=False, path_type=Path),
-                     default=None, help="Wallet directory (env: TAO_WALLET_PATH, BT_WALLET_PATH)."),
-        click.option("--wallet-name", "--wallet_name", "--name", "-w", "wallet_name", default="default",
-                     show_default=True, help="Wallet (coldkey) name."),
-    ]):
-        func = option(func)
-    return func
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        from tao_wallet.services.chain import tao_str
-
-        return tao_str(value)
-    if isinstance(value, dict):
-        return {k: _to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    return value
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(_to_json(data), indent=2))
-
-
-def _config(wallet_path: Path | None, network: str | None) -> Any:
-    from tao_wallet.config import load_config
-
-    return load_config({"wallet_path": wallet_path, "network": network})
-
-
-def _chain(network: str) -> Any:
-    """A ChainService for the network, starting the embedded localnet when the local profile needs it."""
-    from tao_wallet.network import ensure_local_node, resolve_network
-    from tao_wallet.services.chain import ChainService
-
-    profile = resolve_network(network)
-    handle = ensure_local_node(profile) if os.environ.get("TAO_WALLET_NO_EMBEDDED") != "1" else None
-    if handle is not None:
-        click.get_current_context().call_on_close(handle.stop)
-        click.echo(f"started the embedded localnet on {handle.url}", err=True)
-    service = ChainService(profile)
-    click.get_current_context().call_on_close(service.close)
-    return service
-
-
-def _wallets(wallet_path: Path) -> Any:
-    from tao_wallet.services.wallets import WalletService
-
-    return WalletService(wallet_path)
-
-
-def _sender_address(wallets: Any, name: str) -> str:
-    summary = wallets.get(name)
-    if summary.coldkey_address is None:
-        raise WalletError("no_coldkey", f"wallet {name!r} has no coldkey (create or import one first)")
-    return str(summary.coldkey_address)
-
-
-def _ensure_can_sign(wallets: Any, name: str) -> None:
-    if wallets.get(name).watch_only:
-        raise WalletError("public_key_only", f"wallet {name!r} is watch-only: it cannot sign. Build the "
-                          "transaction with `tao-wallet tx build` and sign it where the coldkey is.")
-
-
-def _signer(wallets: Any, name: str, password_file: Path | None, no_prompt: bool) -> Any:
-    from tao_wallet.cli_passwords import existing_password
-    from tao_wallet.services.tx import wallet_signer
-
-    _ensure_can_sign(wallets, name)
-    password = existing_password(wallets, name, None, password_file, no_prompt=no_prompt)
-    return wallet_signer(wallets, name, password)
-
-
-def _status_printer(as_json: bool) -> Callable[[TxStatusView], None]:
-    def show(view: TxStatusView) -> None:
-        where = f" #{view.block_number}" if view.block_number is not None else ""
-        click.echo(f"  [{view.phase}{where}] {view.detail}", err=True)
-
-    return show
-
-
-def _report(view: TxStatusView, as_json: bool) -> None:
-    if as_json:
-        _echo_json(asdict(view))
-    else:
-        if view.success is False:
-            click.echo(f"Failed in block #{view.block_number}: {view.error}", err=True)
-            if view.hint:
-                click.echo(f"What to do: {view.hint}", err=True)
-        elif view.phase in ("finalized", "in_block"):
-            click.echo(f"Success: {view.phase.replace('_', ' ')} in block #{view.block_number} "
-                       f"(tx {view.tx_hash})" + (f", fee {_to_json(view.fee)} TAO" if view.fee is not None else ""))
-        else:
-            click.echo(f"Status {view.phase}: {view.detail} (tx {view.tx_hash})")
-        for event in view.events:
-            click.echo(f"  event {event.pallet}.{event.name}({event.fields})", err=True)
-    if view.success is False or view.phase in ("rejected", "dropped", "unknown", "failed"):
-        click.get_current_context().exit(1)
+# pow_cli (another area) still imports these private names from here; it can switch to cli_support.
+_network_option, _wallet_options, _to_json, _echo_json = network_option, wallet_options, to_json, echo_json
+_config, _chain, _wallets, _sender_address = load_cli_config, chain_for, wallet_service, sender_address
 
 
 def _show_preview(preview: TransferPreview) -> None:
@@ -156,9 +59,9 @@ def _mode(keep_alive: bool, allow_death: bool, send_all: bool) -> str:
 
 
 @click.command("balance")
-@_wallet_options
+@wallet_options
 @click.option("--address", "-a", "addresses", multiple=True, help="SS58 address or address-book name (repeatable).")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple[str, ...], network: str | None,
                     as_json: bool) -> None:
@@ -166,15 +69,15 @@ def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple
     from tao_wallet.services.chain import encode_address, format_tao
     from tao_wallet.services.transfers import AddressBook
 
-    config = _config(wallet_path, network)
+    config = load_cli_config(wallet_path, network)
     book = AddressBook()
     targets = [encode_address(book.resolve(a)[0]) for a in addresses] or [
-        _sender_address(_wallets(config.wallet_path), wallet_name)
+        sender_address(wallet_service(config.wallet_path), wallet_name)
     ]
-    chain = _chain(config.network)
+    chain = chain_for(config.network)
     views = [chain.balance(t) for t in targets]
     if as_json:
-        _echo_json([dict(asdict(v), total=v.total) for v in views])
+        echo_json([dict(asdict(v), total=v.total) for v in views])
         return
     for v in views:
         click.echo(f"{v.address}  free {format_tao(v.free)}  reserved {format_tao(v.reserved)}  "
@@ -183,7 +86,7 @@ def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple
 
 
 @click.command("transfer")
-@_wallet_options
+@wallet_options
 @click.option("--dest", "--destination", required=True, help="SS58 address or address-book name.")
 @click.option("--amount", default=None, help="TAO to send (up to 9 decimals).")
 @click.option("--keep-alive", is_flag=True, help="Refuse to take the sender below the existential deposit (default).")
@@ -194,7 +97,7 @@ def balance_command(wallet_path: Path | None, wallet_name: str, addresses: tuple
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--wait-for", type=click.Choice(["in_pool", "in_block", "finalized"]), default="finalized",
               show_default=True, help="Return once the node accepted it, once in a block, or once final.")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def transfer_command(wallet_path: Path | None, wallet_name: str, dest: str, amount: str | None, keep_alive: bool,
                      allow_death: bool, send_all: bool, dry_run: bool, no_prompt: bool, password_file: Path | None,
@@ -203,17 +106,17 @@ def transfer_command(wallet_path: Path | None, wallet_name: str, dest: str, amou
     from tao_wallet.services.transfers import TransferService
 
     mode = _mode(keep_alive, allow_death, send_all)
-    config = _config(wallet_path, network)
-    wallets = _wallets(config.wallet_path)
-    sender = _sender_address(wallets, wallet_name)
+    config = load_cli_config(wallet_path, network)
+    wallets = wallet_service(config.wallet_path)
+    sender = sender_address(wallets, wallet_name)
     if not dry_run:
-        _ensure_can_sign(wallets, wallet_name)
-    service = TransferService(_chain(config.network))
+        ensure_can_sign(wallets, wallet_name)
+    service = TransferService(chain_for(config.network))
     click.get_current_context().call_on_close(service.runner.close)
     prepared = service.prepare(sender, dest, amount, mode)
     if dry_run:
         if as_json:
-            _echo_json({"dry_run": True, "preview": asdict(prepared.preview)})
+            echo_json({"dry_run": True, "preview": asdict(prepared.preview)})
         else:
             _show_preview(prepared.preview)
             click.echo("Dry run: nothing was signed or sent.", err=True)
@@ -221,9 +124,9 @@ def transfer_command(wallet_path: Path | None, wallet_name: str, dest: str, amou
     _show_preview(prepared.preview)
     if not no_prompt and not click.confirm("Send this transfer?", err=True, default=False):
         raise click.Abort()
-    signer = _signer(wallets, wallet_name, password_file, no_prompt)
-    view = service.send(prepared, signer, on_status=_status_printer(as_json), wait_for=wait_for)
-    _report(view, as_json)
+    signer = signer_for(wallets, wallet_name, password_file, no_prompt)
+    view = service.send(prepared, signer, on_status=status_printer(as_json), wait_for=wait_for)
+    report_status(view, as_json)
 
 
 @click.group("tx")
@@ -237,7 +140,7 @@ def tx_build() -> None:
 
 
 @tx_build.command("transfer")
-@_wallet_options
+@wallet_options
 @click.option("--from", "sender", default=None, help="Sender address (default: the wallet's coldkey address).")
 @click.option("--dest", "--destination", required=True, help="SS58 address or address-book name.")
 @click.option("--amount", default=None, help="TAO to send (up to 9 decimals).")
@@ -245,42 +148,49 @@ def tx_build() -> None:
 @click.option("--allow-death", is_flag=True)
 @click.option("--all", "send_all", is_flag=True)
 @click.option("--nonce", type=int, default=None, help="Nonce to use (default: the account's next).")
-@_network_option
+@click.option("--no-metadata-hash", is_flag=True,
+              help="Sign with CheckMetadataHash disabled (mode 0) and ship no metadata; default: the chain's "
+                   "metadata digest is signed and its V15 metadata goes into the file.")
+@network_option
 @click.option("--json", "as_json", is_flag=True, help="Errors as JSON (the file is JSON anyway).")
 def tx_build_transfer(wallet_path: Path | None, wallet_name: str, sender: str | None, dest: str, amount: str | None,
                       keep_alive: bool, allow_death: bool, send_all: bool, nonce: int | None,
-                      network: str | None, as_json: bool) -> None:
+                      no_metadata_hash: bool, network: str | None, as_json: bool) -> None:
     """unsigned.json for a transfer (same checks and fee as `transfer`)."""
     from tao_wallet.services.transfers import TransferService
     from tao_wallet.services.tx import build_unsigned
 
     mode = _mode(keep_alive, allow_death, send_all)
-    config = _config(wallet_path, network)
-    sender = sender or _sender_address(_wallets(config.wallet_path), wallet_name)
-    chain = _chain(config.network)
+    config = load_cli_config(wallet_path, network)
+    sender = sender or sender_address(wallet_service(config.wallet_path), wallet_name)
+    chain = chain_for(config.network)
     prepared = TransferService(chain).prepare(sender, dest, amount, mode)
     p = prepared.preview
-    summary = (f"Send {_to_json(p.amount)} TAO from {p.sender} to {p.dest} ({p.mode.replace('_', '-')}) on "
-               f"{p.network}; fee about {_to_json(p.fee)} TAO")
-    doc = build_unsigned(chain, sender, prepared.call, summary, nonce)
+    summary = (f"Send {to_json(p.amount)} TAO from {p.sender} to {p.dest} ({p.mode.replace('_', '-')}) on "
+               f"{p.network}; fee about {to_json(p.fee)} TAO")
+    doc = build_unsigned(chain, sender, prepared.call, summary, nonce, metadata_hash=not no_metadata_hash)
     if doc["era"] is not None:
         doc["summary"] += f"; valid until block #{doc['era']['valid_until']}"
     doc["warnings"] = list(p.warnings)
-    _echo_json(doc)
+    echo_json(doc)
 
 
 @tx_build.command("call")
-@_wallet_options
+@wallet_options
 @click.option("--from", "sender", default=None, help="Signer address (default: the wallet's coldkey address).")
 @click.option("--pallet", required=True, help="Pallet name as in the runtime metadata, e.g. SubtensorModule.")
 @click.option("--function", "function", required=True, help="Call name, e.g. add_stake.")
 @click.option("--args", "args_json", default="{}", show_default=True,
               help='Arguments as a JSON object, e.g. \'{"netuid": 1}\'; account ids as SS58 or 0x-hex.')
 @click.option("--nonce", type=int, default=None, help="Nonce to use (default: the account's next).")
-@_network_option
+@click.option("--no-metadata-hash", is_flag=True,
+              help="Sign with CheckMetadataHash disabled (mode 0) and ship no metadata; default: the chain's "
+                   "metadata digest is signed and its V15 metadata goes into the file.")
+@network_option
 @click.option("--json", "as_json", is_flag=True, help="Errors as JSON (the file is JSON anyway).")
 def tx_build_call(wallet_path: Path | None, wallet_name: str, sender: str | None, pallet: str, function: str,
-                  args_json: str, nonce: int | None, network: str | None, as_json: bool) -> None:
+                  args_json: str, nonce: int | None, no_metadata_hash: bool, network: str | None,
+                  as_json: bool) -> None:
     """unsigned.json for any runtime call, composed from the chain's metadata."""
     from node.client.runtime import RuntimeMetadataError
     from tao_wallet.services.chain import chain_errors, encode_address
@@ -292,9 +202,9 @@ def tx_build_call(wallet_path: Path | None, wallet_name: str, sender: str | None
         raise WalletError("invalid_arguments", f"--args is not JSON: {exc}") from None
     if not isinstance(args, dict):
         raise WalletError("invalid_arguments", "--args must be a JSON object of argument names to values")
-    config = _config(wallet_path, network)
-    sender = sender or _sender_address(_wallets(config.wallet_path), wallet_name)
-    chain = _chain(config.network)
+    config = load_cli_config(wallet_path, network)
+    sender = sender or sender_address(wallet_service(config.wallet_path), wallet_name)
+    chain = chain_for(config.network)
     runtime = chain.runtime()
     try:
         call = runtime.compose_call(pallet, function, args)
@@ -302,7 +212,8 @@ def tx_build_call(wallet_path: Path | None, wallet_name: str, sender: str | None
         raise WalletError("invalid_call", str(exc)) from None
     with chain_errors():
         summary = runtime.decode_call(call).summary(encode_address)
-    _echo_json(build_unsigned(chain, sender, call, f"{summary} signed by {sender} on {chain.profile.name}", nonce))
+    echo_json(build_unsigned(chain, sender, call, f"{summary} signed by {sender} on {chain.profile.name}", nonce,
+                             metadata_hash=not no_metadata_hash))
 
 
 def _load_doc(path: Path) -> Any:
@@ -316,9 +227,10 @@ def _load_doc(path: Path) -> Any:
 
 @tx_group.command("sign")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@_wallet_options
+@wallet_options
 @click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Runtime metadata hex to decode with (default: the bundled one).")
+              help="Runtime metadata hex to decode with: V15 for files that sign the metadata hash (default: "
+                   "the metadata in the file), V14 otherwise (default: the bundled one).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the signed file here (default: stdout).")
 @click.option("--no-prompt", is_flag=True, help="Sign without asking (the call is still shown).")
@@ -330,7 +242,7 @@ def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Pa
     from tao_wallet.services.chain import encode_address
     from tao_wallet.services.tx import check_unsigned, sign_unsigned
 
-    config = _config(wallet_path, None)
+    config = load_cli_config(wallet_path, None)
     checked = check_unsigned(_load_doc(file), metadata_path=metadata)
     doc = checked.doc
     era = doc.get("era")
@@ -343,10 +255,11 @@ def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Pa
         "Valid until:    " + (f"block #{era['valid_until']}" if era else "forever (immortal)"),
         f"Genesis:        {doc['genesis_hash']}",
         "Payload:        verified against the call and parameters above",
+        _metadata_hash_line(checked),
     ]), err=True)
     if not no_prompt and not click.confirm("Sign this transaction?", err=True, default=False):
         raise click.Abort()
-    signer = _signer(_wallets(config.wallet_path), wallet_name, password_file, no_prompt)
+    signer = signer_for(wallet_service(config.wallet_path), wallet_name, password_file, no_prompt)
     signed = sign_unsigned(checked, signer)
     text = json.dumps(signed, indent=2)
     if output is None:
@@ -356,26 +269,35 @@ def tx_sign(file: Path, wallet_path: Path | None, wallet_name: str, metadata: Pa
         click.echo(f"signed transaction written to {output}", err=True)
 
 
+def _metadata_hash_line(checked: Any) -> str:
+    digest = checked.context.metadata_hash
+    if digest is None:
+        return ("Metadata hash:  not signed (mode 0): the call was decoded with local metadata the chain does "
+                "not check")
+    return (f"Metadata hash:  0x{digest.hex()} recomputed from the metadata in {checked.metadata_source} "
+            "and signed (mode 1): the chain rejects the signature if that metadata is not its own")
+
+
 @tx_group.command("submit")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--wait-for", type=click.Choice(["in_pool", "in_block", "finalized"]), default="finalized",
               show_default=True, help="Return once the node accepted it, once in a block, or once final.")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def tx_submit(file: Path, wait_for: str, network: str | None, as_json: bool) -> None:
     """Submit signed.json and follow it to finality."""
     from tao_wallet.services.tx import TxRunner, submit_signed
 
     doc = _load_doc(file)
-    config = _config(None, network or (doc.get("network") if isinstance(doc, dict) else None))
-    runner = TxRunner(_chain(config.network))
+    config = load_cli_config(None, network or (doc.get("network") if isinstance(doc, dict) else None))
+    runner = TxRunner(chain_for(config.network))
     click.get_current_context().call_on_close(runner.close)
-    view = submit_signed(runner, doc, on_status=_status_printer(as_json), wait_for=wait_for)
-    _report(view, as_json)
+    view = submit_signed(runner, doc, on_status=status_printer(as_json), wait_for=wait_for)
+    report_status(view, as_json)
 
 
 @tx_group.command("pending")
-@_network_option
+@network_option
 @click.option("--resend", is_flag=True,
               help="Re-send the identical signed bytes of those the node never received (safe: same nonce).")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
@@ -383,12 +305,12 @@ def tx_pending(network: str | None, resend: bool, as_json: bool) -> None:
     """Re-check transactions whose outcome was unknown (e.g. after a dropped connection)."""
     from tao_wallet.services.tx import TxRunner
 
-    config = _config(None, network)
-    runner = TxRunner(_chain(config.network))
+    config = load_cli_config(None, network)
+    runner = TxRunner(chain_for(config.network))
     click.get_current_context().call_on_close(runner.close)
-    views = runner.recheck_pending(on_status=_status_printer(as_json), resend=resend)
+    views = runner.recheck_pending(on_status=status_printer(as_json), resend=resend)
     if as_json:
-        _echo_json([asdict(v) for v in views])
+        echo_json([asdict(v) for v in views])
         return
     if not views:
         click.echo("no pending transactions")
@@ -429,7 +351,7 @@ def address_book_list(as_json: bool) -> None:
 
     entries = AddressBook().entries()
     if as_json:
-        _echo_json(entries)
+        echo_json(entries)
     for name, address in sorted(entries.items()):
         if not as_json:
             click.echo(f"{name}\t{address}")

@@ -3,7 +3,7 @@
 Every transaction command previews first (call, amounts, fee from the chain, quote), asks to confirm,
 then follows the transaction; `--dry-run` stops after the preview. With --json stdout carries one
 JSON document; previews, prompts and live status go to stderr. Shared plumbing (network, wallet,
-signer, status printing) comes from `tao_wallet.chain_cli`.
+signer, status printing) comes from `tao_wallet.cli_support`.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from typing import Any, TypeVar
 
 import click
 
-from tao_wallet.chain_cli import (
-    _chain,
-    _config,
-    _echo_json,
-    _network_option,
-    _report,
-    _sender_address,
-    _signer,
-    _status_printer,
-    _to_json,
-    _wallet_options,
-    _wallets,
+from tao_wallet.cli_support import (
+    chain_for,
+    echo_json,
+    load_cli_config,
+    network_option,
+    report_status,
+    sender_address,
+    signer_for,
+    status_printer,
+    to_json,
+    wallet_options,
+    wallet_service,
 )
 from tao_wallet.models import TxPreviewView
 from tao_wallet.services.errors import WalletError
@@ -46,7 +46,7 @@ def _tx_options(func: F) -> F:
         click.option("--json", "as_json", is_flag=True, help="JSON on stdout."),
     ]):
         func = option(func)
-    return _network_option(_wallet_options(func))
+    return network_option(wallet_options(func))
 
 
 def _limit_options(func: F) -> F:
@@ -82,11 +82,11 @@ class _Ctx:
     """What every transaction command needs: config, wallets, sender address and the chain."""
 
     def __init__(self, wallet_path: Path | None, wallet_name: str, network: str | None) -> None:
-        self.config = _config(wallet_path, network)
-        self.wallets = _wallets(self.config.wallet_path)
+        self.config = load_cli_config(wallet_path, network)
+        self.wallets = wallet_service(self.config.wallet_path)
         self.wallet_name = wallet_name
-        self.coldkey = _sender_address(self.wallets, wallet_name)
-        self.chain = _chain(self.config.network)
+        self.coldkey = sender_address(self.wallets, wallet_name)
+        self.chain = chain_for(self.config.network)
 
     def hotkey(self, text: str) -> str:
         """SS58, address-book name, or the name of one of this wallet's hotkeys."""
@@ -104,7 +104,7 @@ def _execute(ctx: _Ctx, service: Any, prepared: Any, *, dry_run: bool, no_prompt
              password_file: Path | None, wait_for: str, as_json: bool) -> None:
     if dry_run:
         if as_json:
-            _echo_json({"dry_run": True, "preview": asdict(prepared.preview)})
+            echo_json({"dry_run": True, "preview": asdict(prepared.preview)})
         else:
             show_preview(prepared.preview)
             click.echo("Dry run: nothing was signed or sent.", err=True)
@@ -112,10 +112,10 @@ def _execute(ctx: _Ctx, service: Any, prepared: Any, *, dry_run: bool, no_prompt
     show_preview(prepared.preview)
     if not no_prompt and not click.confirm("Sign and send?", err=True, default=False):
         raise click.Abort()
-    signer = _signer(ctx.wallets, ctx.wallet_name, password_file, no_prompt)
+    signer = signer_for(ctx.wallets, ctx.wallet_name, password_file, no_prompt)
     click.get_current_context().call_on_close(service.runner.close)
-    view = service.send(prepared, signer, on_status=_status_printer(as_json), wait_for=wait_for)
-    _report(view, as_json)
+    view = service.send(prepared, signer, on_status=status_printer(as_json), wait_for=wait_for)
+    report_status(view, as_json)
 
 
 # --- stake ---------------------------------------------------------------------------------------------
@@ -232,9 +232,9 @@ def stake_transfer(dest_coldkey: str, hotkey: str, origin_netuid: int, dest_netu
 
 
 @stake_group.command("list")
-@_wallet_options
+@wallet_options
 @click.option("--watch", "watch", multiple=True, help="Also show this address (watch-only; repeatable).")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True)
 def stake_list(wallet_path: Path | None, wallet_name: str, watch: tuple[str, ...], network: str | None,
                as_json: bool) -> None:
@@ -242,11 +242,11 @@ def stake_list(wallet_path: Path | None, wallet_name: str, watch: tuple[str, ...
     from tao_wallet.services.chain import format_tao
     from tao_wallet.services.portfolio import PortfolioService
 
-    config = _config(wallet_path, network)
-    coldkeys = [_sender_address(_wallets(config.wallet_path), wallet_name)] if wallet_name else []
-    view = PortfolioService(_chain(config.network)).load(coldkeys, list(watch))
+    config = load_cli_config(wallet_path, network)
+    coldkeys = [sender_address(wallet_service(config.wallet_path), wallet_name)] if wallet_name else []
+    view = PortfolioService(chain_for(config.network)).load(coldkeys, list(watch))
     if as_json:
-        _echo_json(dict(asdict(view), total_spot=view.total_spot))
+        echo_json(dict(asdict(view), total_spot=view.total_spot))
         return
     click.echo(f"{view.network} block #{view.block_number}: free {format_tao(view.free)}, "
                f"reserved {format_tao(view.reserved)}, stake {format_tao(view.stake_spot)} at spot "
@@ -269,16 +269,16 @@ def validators_group() -> None:
 @click.option("--sort", type=click.Choice(["stake", "take", "return", "nominators", "trust", "dividends", "name"]),
               default="stake", show_default=True)
 @click.option("--filter", "filter_text", default="", help="Substring of the hotkey or identity name.")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True)
 def validators_list(netuid: int | None, sort: str, filter_text: str, network: str | None, as_json: bool) -> None:
     """Identity, take, stake, nominators, trust, dividends and estimated return per 1000 TAO/day."""
     from tao_wallet.services.validators import ValidatorService
 
-    config = _config(None, network)
-    views = ValidatorService(_chain(config.network)).list(netuid, sort=sort, filter_text=filter_text)
+    config = load_cli_config(None, network)
+    views = ValidatorService(chain_for(config.network)).list(netuid, sort=sort, filter_text=filter_text)
     if as_json:
-        _echo_json([asdict(v) for v in views])
+        echo_json([asdict(v) for v in views])
         return
     for v in views:
         click.echo(f"{v.hotkey} {v.name[:16]:<16} take {v.take_pct}%  stake {v.total_stake_tao} TAO  "
@@ -292,16 +292,16 @@ def subnets_group() -> None:
 
 
 @subnets_group.command("list")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True)
 def subnets_list(network: str | None, as_json: bool) -> None:
     """Price, reserves, emission share, tempo, next epoch, registration cost and owner of every subnet."""
     from tao_wallet.services.subnets import SubnetService
 
-    config = _config(None, network)
-    views = SubnetService(_chain(config.network)).list()
+    config = load_cli_config(None, network)
+    views = SubnetService(chain_for(config.network)).list()
     if as_json:
-        _echo_json([asdict(v) for v in views])
+        echo_json([asdict(v) for v in views])
         return
     for s in views:
         click.echo(f"{s.netuid:>3} {s.name[:14]:<14} {s.symbol:<2} price {s.price}  tao_in {s.tao_in}  "
@@ -311,14 +311,14 @@ def subnets_list(network: str | None, as_json: bool) -> None:
 
 @subnets_group.command("show")
 @click.argument("netuid", type=int)
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True)
 def subnets_show(netuid: int, network: str | None, as_json: bool) -> None:
     """A subnet and its metagraph (every uid)."""
     from tao_wallet.services.subnets import SubnetService
 
-    config = _config(None, network)
-    graph = SubnetService(_chain(config.network)).metagraph(netuid)
+    config = load_cli_config(None, network)
+    graph = SubnetService(chain_for(config.network)).metagraph(netuid)
     if as_json:
         from tao_wallet.services.chain import tao_str
 
@@ -326,7 +326,7 @@ def subnets_show(netuid: int, network: str | None, as_json: bool) -> None:
         neurons = [{"uid": n.uid, "hotkey": n.hotkey, "coldkey": n.coldkey, "stake": tao_str(n.stake),
                     "incentive": tao_str(n.incentive), "dividends": tao_str(n.dividends), "trust": tao_str(n.trust),
                     "validator_permit": n.validator_permit, "emission": tao_str(n.emission)} for n in graph.neurons]
-        click.echo(json.dumps({"subnet": _to_json(asdict(graph.subnet)), "block_number": graph.block_number,
+        click.echo(json.dumps({"subnet": to_json(asdict(graph.subnet)), "block_number": graph.block_number,
                                "neurons": neurons}, indent=1))
         return
     s = graph.subnet

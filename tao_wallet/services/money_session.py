@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,7 @@ from tao_wallet.services.subnets import SubnetService
 from tao_wallet.services.transfers import TransferService
 from tao_wallet.services.tx import (
     PendingStore,
+    PendingTxView,
     TxRunner,
     check_unsigned,
     sign_unsigned,
@@ -54,6 +56,8 @@ class MoneySession:
         self.chain = chain or ChainService(network)
         self.runner = TxRunner(self.chain, pending)
         self.api = RuntimeApi(self.chain.client)
+        self._recheck_lock = threading.Lock()
+        self._checked: dict[str, PendingTxView] = {}
 
     @cached_property
     def staking(self) -> StakingService:
@@ -105,6 +109,34 @@ class MoneySession:
         """Sign `prepared` with the wallet and submit it through `service` (Staking/Registration/Transfer)."""
         signer = self.signer(wallet, password)
         return service.send(prepared, signer, on_status=on_status)  # type: ignore[no-any-return]
+
+    # --- pending transactions (a lost connection never loses their state) ----------------------------
+
+    def pending(self) -> list[PendingTxView]:
+        """Transactions of this network whose outcome is unknown (last known state from disk), then those a
+        re-check resolved during this session (found in block #N, finalized, dropped...). No network."""
+        stored = self.runner.pending_views()
+        known = {v.tx_hash for v in stored}
+        with self._recheck_lock:  # a re-check's answer (e.g. whether resending is safe) beats the stored state
+            waiting = [self._checked.get(v.tx_hash, v) for v in stored]
+            done = [v for h, v in self._checked.items() if h not in known and v.resolved]
+        return waiting + done
+
+    def has_pending(self) -> bool:
+        """Whether any transaction of this network waits for a re-check (reads the pending directory)."""
+        return bool(self.runner.pending_views())
+
+    def recheck_pending(self, tx_hash: str | None = None, *, resend: bool = False) -> list[PendingTxView]:
+        """Re-check pending transactions (all, or `tx_hash`) against the chain; one re-check at a time.
+
+        Args:
+            resend: re-send the identical signed bytes of one found nowhere, only if its nonce is unused.
+        """
+        with self._recheck_lock:
+            views = self.runner.recheck(tx_hash, resend=resend)
+            for view in views:
+                self._checked[view.tx_hash] = view
+        return views
 
     def faucet(self, address: str, tao: int = 100) -> None:
         """Mint `tao` TAO to `address` on a localnet (its dev_fund method); other networks refuse.

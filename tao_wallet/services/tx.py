@@ -9,11 +9,9 @@ checks the document still fits the chain (genesis, runtime, era, nonce) before s
 
 from __future__ import annotations
 
-import json
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +28,19 @@ from node.client.extrinsic import (
     sign_extrinsic,
     signing_payload,
 )
+from node.client.metadata_hash import HashedRuntime, MetadataHashError, hashed_runtime, online_metadata
 from node.client.nonces import NonceTracker
 from node.client.runtime import DecodedCall, Runtime, RuntimeMetadataError
 from node.client.submission import Submission, TxPhase, TxState
 from tao_wallet.models import TxEventView, TxStatusView
-from tao_wallet.paths import ASSETS, data_dir
+from tao_wallet.paths import ASSETS
 from tao_wallet.services.chain import ChainService, chain_errors, decode_address, encode_address, rao_to_tao
 from tao_wallet.services.errors import WalletError
+from tao_wallet.services.pending import (
+    PendingStore as PendingStore,  # re-exported: callers import it from here
+)
+from tao_wallet.services.pending import PendingTxView as PendingTxView
+from tao_wallet.services.pending import record_view
 
 if TYPE_CHECKING:
     from tao_wallet.services.wallets import WalletService
@@ -83,60 +87,20 @@ def _account_or_value(name: str, value: Any) -> Any:
 
 def wallet_signer(wallets: WalletService, name: str, password: str | None,
                   password_file: Path | None = None) -> ExternalSigner:
-    """A signer backed by the wallet's coldkey, unlocked now (argon2: ~3 s) and held only by the closure.
+    """A signer backed by the wallet's coldkey, unlocked through the wallet service (argon2: ~3 s, or its
+    cached unlocked key) and then held only by the returned signer.
+
+    Args:
+        password: the coldkey password; None looks in `password_file`, then BT_PW_ env var / keyring.
 
     Raises:
         WalletError: wallet_not_found, public_key_only (watch-only), password_required, wrong_password, ...
     """
-    from keystore.keypair import CryptoType
-    from tao_wallet.services.wallets import translated_errors
-
-    summary = wallets.get(name)
-    if summary.watch_only:
+    if wallets.get(name).watch_only:
         raise WalletError("public_key_only", f"wallet {name!r} is watch-only: it cannot sign")
-    with translated_errors():
-        from keystore.keyfile import Keyfile
-
-        keyfile = Keyfile(wallets.coldkey_path(name))
-        if keyfile.is_encrypted():
-            if password is None:
-                password = wallets.resolve_password(name, password_file=password_file)
-            if password is None:
-                raise WalletError("password_required", f"a password is needed to unlock wallet {name!r}")
-            keypair = keyfile.load(password)
-        else:
-            keypair = keyfile.load(None)
-    scheme = CryptoScheme.ED25519 if keypair.crypto_type == CryptoType.ED25519 else CryptoScheme.SR25519
-    return ExternalSigner(keypair.public_key, scheme, keypair.sign)
-
-
-class PendingStore:
-    """Signed transactions whose fate is not known yet, kept on disk so a restart can re-check them."""
-
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or data_dir() / "pending"
-
-    def save(self, network: str, extrinsic: bytes, valid_until: int | None, start_block: int) -> None:
-        """Record a transaction before it is sent."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        record = {"network": network, "extrinsic": "0x" + extrinsic.hex(), "valid_until": valid_until,
-                  "start_block": start_block, "saved_at": int(time.time())}
-        path = self.root / f"0x{extrinsic_hash(extrinsic).hex()}.json"
-        path.write_text(json.dumps(record, indent=2))
-
-    def clear(self, tx_hash: bytes) -> None:
-        """Forget a transaction whose outcome is final."""
-        (self.root / f"0x{tx_hash.hex()}.json").unlink(missing_ok=True)
-
-    def records(self) -> list[dict[str, Any]]:
-        """All pending records (unreadable files are skipped with a log line)."""
-        out: list[dict[str, Any]] = []
-        for path in sorted(self.root.glob("0x*.json")) if self.root.is_dir() else []:
-            try:
-                out.append(json.loads(path.read_text()))
-            except (OSError, ValueError):
-                logger.warning("skipping unreadable pending record %s", path)
-        return out
+    if password is None and password_file is not None:
+        password = wallets.resolve_password(name, password_file=password_file)
+    return wallets.signer(name, password=password)
 
 
 _FINAL_PHASES = {TxPhase.FINALIZED, TxPhase.REJECTED, TxPhase.DROPPED, TxPhase.IN_BLOCK, TxPhase.FAILED}
@@ -145,8 +109,11 @@ _FINAL_PHASES = {TxPhase.FINALIZED, TxPhase.REJECTED, TxPhase.DROPPED, TxPhase.I
 class TxRunner:
     """Signs with an external signer, tracks nonces across several transactions, submits and follows."""
 
-    def __init__(self, chain: ChainService, pending: PendingStore | None = None) -> None:
+    def __init__(self, chain: ChainService, pending: PendingStore | None = None, *,
+                 metadata_hash: bool = True) -> None:
         self.chain = chain
+        self.metadata_hash = metadata_hash
+        """Sign with CheckMetadataHash mode 1 when the runtime has the extension and serves V15 metadata."""
         self.nonces = NonceTracker(chain.client)
         self.pending = pending or PendingStore()
         self._watcher: ChainClient | None = None
@@ -174,21 +141,30 @@ class TxRunner:
             nonce = self.nonces.reserve(signer.public_key)
             try:
                 ctx = client.signing_context(nonce)
+                if self.metadata_hash:
+                    ctx = replace(ctx, metadata_hash=_online_digest(client, runtime))
                 extrinsic = sign_extrinsic(runtime, call, ctx, signer)
             except BaseException:
                 self.nonces.release(signer.public_key, nonce)
                 raise
+        try:
+            summary = runtime.decode_call(call).summary(encode_address)
+        except RuntimeMetadataError:
+            summary = ""
         return self.submit(extrinsic, ctx.valid_until(), on_status=on_status, wait_for=wait_for,
-                           signer_key=signer.public_key, nonce=nonce)
+                           signer_key=signer.public_key, nonce=nonce, summary=summary)
 
     def submit(self, extrinsic: bytes, valid_until: int | None, *, on_status: StatusCallback | None = None,
-               wait_for: str = "finalized", signer_key: bytes | None = None, nonce: int | None = None) -> TxStatusView:
-        """Submit signed bytes and follow them; a lost connection is resolved (or left UNKNOWN and kept on disk)."""
-        callback = None if on_status is None else (lambda st: on_status(state_view(st)))
-        submission = Submission(self.watcher(), extrinsic, valid_until=valid_until, on_status=callback)
+               wait_for: str = "finalized", signer_key: bytes | None = None, nonce: int | None = None,
+               summary: str = "") -> TxStatusView:
+        """Submit signed bytes and follow them; a lost connection is resolved (or left UNKNOWN and kept on disk
+        with its last known state, for `recheck` after reconnecting)."""
+        submission = Submission(self.watcher(), extrinsic, valid_until=valid_until,
+                                on_status=self._status_sink(on_status))
         with chain_errors():
             start = self.chain.client.best_block().number
-        self.pending.save(self.chain.profile.name, extrinsic, valid_until, start)
+        self.pending.save(self.chain.profile.name, extrinsic, valid_until, start, summary=summary, nonce=nonce,
+                          signer=None if signer_key is None else encode_address(signer_key))
         with chain_errors():
             try:
                 state = submission.submit(wait_for=wait_for)
@@ -203,28 +179,87 @@ class TxRunner:
             self.pending.clear(submission.tx_hash)
         return state_view(state)
 
-    def recheck_pending(self, *, on_status: StatusCallback | None = None, resend: bool = False) -> list[TxStatusView]:
-        """Resolve every transaction left UNKNOWN by an earlier lost connection on this network.
+    def _status_sink(self, on_status: StatusCallback | None) -> Callable[[TxState], None]:
+        """Every status change is written to the pending record first, then shown."""
+
+        def sink(state: TxState) -> None:
+            view = state_view(state)
+            try:
+                self.pending.update(view)
+            except OSError:
+                logger.warning("could not record the state of %s", view.tx_hash, exc_info=True)
+            if on_status is not None:
+                on_status(view)
+
+        return sink
+
+    def pending_views(self) -> list[PendingTxView]:
+        """The transactions of this network whose outcome is not known yet, with their last known state."""
+        return [record_view(r, encode_address) for r in self.pending.records()
+                if r.get("network") == self.chain.profile.name]
+
+    def recheck(self, tx_hash: str | None = None, *, resend: bool = False,
+                on_status: StatusCallback | None = None) -> list[PendingTxView]:
+        """Resolve pending transactions of this network (all, or the one with `tx_hash`) from the chain.
+
+        Looks for each in the blocks since it was sent and in the pool (`Submission.resolve`); the record
+        is removed once the outcome is final.
 
         Args:
-            resend: re-send those found nowhere (neither in a block nor in the pool) while still valid:
-                the identical signed bytes, so the nonce lets them execute at most once.
+            resend: re-send one found nowhere -- only when that is safe: its nonce is still unused on chain
+                and its era has not passed. The identical signed bytes are sent, so it executes at most once.
         """
-        views = []
+        out = []
         for record in self.pending.records():
             if record.get("network") != self.chain.profile.name:
                 continue
-            extrinsic = bytes.fromhex(str(record["extrinsic"])[2:])
-            callback = None if on_status is None else (lambda st: on_status(state_view(st)))
-            submission = Submission(self.watcher(), extrinsic, valid_until=record.get("valid_until"),
-                                    on_status=callback)
-            submission.start_block = int(record.get("start_block", 0))
+            view = record_view(record, encode_address)
+            if tx_hash is not None and view.tx_hash != tx_hash:
+                continue
+            out.append(self._recheck_record(record, view, resend, on_status))
+        return out
+
+    def _recheck_record(self, record: dict[str, Any], view: PendingTxView, resend: bool,
+                        on_status: StatusCallback | None) -> PendingTxView:
+        extrinsic = bytes.fromhex(str(record["extrinsic"])[2:])
+        submission = Submission(self.watcher(), extrinsic, valid_until=record.get("valid_until"),
+                                on_status=self._status_sink(on_status))
+        submission.start_block = int(record.get("start_block", 0))
+        safe = self._nonce_unused(view) if resend else False
+        with chain_errors():
+            state = submission.resolve(wait_for="in_block", resubmit=bool(safe))
+        final = state.phase in _FINAL_PHASES
+        if final:
+            self.pending.clear(submission.tx_hash)
+        status = state_view(state)
+        resend_safe = self._nonce_unused(view) if status.phase == TxPhase.UNKNOWN.value else False
+        detail = status.detail
+        if resend and not safe and status.phase == TxPhase.UNKNOWN.value:
+            detail += " Not re-sent: its nonce is already used on chain (or the node could not tell)."
+        return PendingTxView(
+            tx_hash=status.tx_hash, summary=view.summary, signer=view.signer, nonce=view.nonce, phase=status.phase,
+            detail=detail, block_number=status.block_number, success=status.success,
+            valid_until=view.valid_until, resend_safe=resend_safe, resolved=final, error=status.error,
+            hint=status.hint,
+        )
+
+    def _nonce_unused(self, view: PendingTxView) -> bool | None:
+        """True when the signer's on-chain nonce has not passed the transaction's (None: cannot tell)."""
+        if view.signer is None or view.nonce is None:
+            return None
+        try:
             with chain_errors():
-                state = submission.resolve(wait_for="in_block", resubmit=resend)
-            if state.phase in _FINAL_PHASES:
-                self.pending.clear(submission.tx_hash)
-            views.append(state_view(state))
-        return views
+                account = self.chain.client.account(decode_address(view.signer))
+        except WalletError:
+            return None
+        return account.nonce <= view.nonce
+
+    def recheck_pending(self, *, on_status: StatusCallback | None = None, resend: bool = False) -> list[TxStatusView]:
+        """Resolve every transaction left UNKNOWN by an earlier lost connection on this network (the CLI's
+        `tx pending`); `resend` re-sends those found nowhere whose nonce is still unused."""
+        return [TxStatusView(phase=v.phase, tx_hash=v.tx_hash, detail=v.detail, block_number=v.block_number,
+                             success=v.success, error=v.error, hint=v.hint)
+                for v in self.recheck(resend=resend, on_status=on_status)]
 
 
 # --- offline signing ---------------------------------------------------------------------------------
@@ -259,17 +294,41 @@ def bundled_runtime(spec_version: int | None = None, metadata_path: Path | None 
     )
 
 
+def _online_digest(client: ChainClient, runtime: Runtime) -> bytes | None:
+    """The digest to sign online with (mode 1), or None for mode 0 when the chain has none to check."""
+    found = _online_metadata(client, runtime)
+    return None if found is None else found.digest
+
+
+def _online_metadata(client: ChainClient, runtime: Runtime) -> Any:
+    try:
+        return online_metadata(client, runtime)
+    except MetadataHashError as exc:
+        logger.warning("signing with CheckMetadataHash disabled: %s", exc)
+        return None
+
+
+def _doc_metadata_hash(doc: dict[str, Any]) -> tuple[int, bytes | None]:
+    """(mode, digest) of a document's `metadata_hash`; documents without one are mode 0."""
+    mh = doc.get("metadata_hash") or {"mode": 0, "hash": None}
+    if not isinstance(mh, dict) or mh.get("mode") not in (0, 1):
+        raise WalletError("invalid_document", "metadata_hash must be {\"mode\": 0 or 1, \"hash\": ...}")
+    if mh["mode"] == 0:
+        if mh.get("hash") is not None:
+            raise WalletError("invalid_document", "metadata_hash mode 0 (disabled) cannot carry a hash")
+        return 0, None
+    return 1, _hex(mh.get("hash"), 32, "metadata hash")
+
+
 def _context_from_doc(doc: dict[str, Any]) -> SigningContext:
     era = doc["era"]
     mortal = None if era is None else MortalEra(int(era["period"]), int(era["phase"]))
-    mh = doc.get("metadata_hash") or {}
     return SigningContext(
         genesis_hash=_hex(doc["genesis_hash"], 32, "genesis_hash"), spec_version=int(doc["spec_version"]),
         transaction_version=int(doc["transaction_version"]), nonce=int(doc["nonce"]), era=mortal,
         era_block_number=0 if era is None else int(era["anchor_block"]),
         era_block_hash=_hex(doc["genesis_hash"] if era is None else era["birth_block_hash"], 32, "era block hash"),
-        tip=int(doc.get("tip", 0)),
-        metadata_hash=None if not mh.get("hash") else _hex(mh["hash"], 32, "metadata hash"),
+        tip=int(doc.get("tip", 0)), metadata_hash=_doc_metadata_hash(doc)[1],
     )
 
 
@@ -293,22 +352,37 @@ class OfflineTx:
     call: DecodedCall
     payload: bytes
     context: SigningContext
+    metadata_source: str = ""
+    """Where the V15 metadata the call was decoded with came from (mode 1 only): "the file" or a path."""
 
 
 def build_unsigned(chain: ChainService, sender: str, call: bytes, summary: str,
-                   nonce: int | None = None) -> dict[str, Any]:
-    """The unsigned document for `call` from `sender` (online: nonce, era, versions come from the chain)."""
+                   nonce: int | None = None, *, metadata_hash: bool = True) -> dict[str, Any]:
+    """The unsigned document for `call` from `sender` (online: nonce, era, versions come from the chain).
+
+    Args:
+        metadata_hash: sign over the chain's metadata digest (CheckMetadataHash mode 1) and ship the V15
+            metadata in the file, when the runtime supports it; False (or a chain without it): mode 0.
+    """
     sender_key = decode_address(sender)
     with chain_errors():
         client = chain.client
         runtime = client.runtime()
         ctx = client.signing_context(client.next_nonce(sender_key) if nonce is None else nonce)
-    return unsigned_document(runtime, ctx, sender_key, call, summary, chain.profile.name)
+        found = _online_metadata(client, runtime) if metadata_hash else None
+    if found is not None:
+        ctx = replace(ctx, metadata_hash=found.digest)
+    return unsigned_document(runtime, ctx, sender_key, call, summary, chain.profile.name,
+                             metadata_v15=None if found is None else found.metadata)
 
 
 def unsigned_document(runtime: Runtime, ctx: SigningContext, sender_key: bytes, call: bytes, summary: str,
-                      network: str) -> dict[str, Any]:
-    """The unsigned document from its parts (no network): what `tx sign` checks and signs."""
+                      network: str, *, metadata_v15: bytes | None = None) -> dict[str, Any]:
+    """The unsigned document from its parts (no network): what `tx sign` checks and signs.
+
+    With `ctx.metadata_hash` set (mode 1), `metadata_v15` (the metadata it is the digest of) goes into the
+    file so the signer can decode the call with exactly the metadata the chain will check.
+    """
     try:
         decoded = runtime.decode_call(call)
     except RuntimeMetadataError as exc:
@@ -332,10 +406,11 @@ def unsigned_document(runtime: Runtime, ctx: SigningContext, sender_key: bytes, 
             "anchor_block": ctx.era_block_number, "birth_block_hash": "0x" + ctx.era_block_hash.hex(),
             "valid_until": ctx.valid_until(),
         },
-        "metadata_hash": {"mode": 0, "hash": None},
+        "metadata_hash": {"mode": 0, "hash": None} if ctx.metadata_hash is None else
+        {"mode": 1, "hash": "0x" + ctx.metadata_hash.hex()},
         "payload": "0x" + payload.hex(),
         "summary": summary,
-    }
+    } | ({} if metadata_v15 is None or ctx.metadata_hash is None else {"metadata_v15": "0x" + metadata_v15.hex()})
 
 
 def _jsonable(value: Any) -> Any:
@@ -351,12 +426,24 @@ def _jsonable(value: Any) -> Any:
 def check_unsigned(doc: Any, runtime: Runtime | None = None, metadata_path: Path | None = None) -> OfflineTx:
     """Verify an unsigned document offline: call decodes, payload matches the fields. No network.
 
+    A mode-1 document (CheckMetadataHash enabled) is decoded with V15 metadata -- `metadata_path`, else the
+    one in the file -- whose digest is recomputed here and must equal the document's: the chain rejects a
+    signature over any other digest, so the call shown is the call the chain will run. Mode-0 documents
+    are decoded with `metadata_path` or the bundled V14 metadata (nothing on chain checks those).
+
     Raises:
-        WalletError: invalid_document, runtime_mismatch, payload_mismatch.
+        WalletError: invalid_document, runtime_mismatch, payload_mismatch, metadata_missing,
+            metadata_unreadable, metadata_hash_mismatch.
     """
     if not isinstance(doc, dict) or doc.get("format") not in (UNSIGNED_FORMAT, SIGNED_FORMAT):
         raise WalletError("invalid_document", f"not a tao-wallet transaction file (expected format {UNSIGNED_FORMAT})")
+    source = ""
     try:
+        mode, digest = _doc_metadata_hash(doc)
+        if runtime is None and mode == 1:
+            hashed, source = _hashed_runtime_for(doc, metadata_path)
+            _check_digest(hashed, digest, source, int(doc["spec_version"]))
+            runtime = hashed.runtime
         runtime = runtime or bundled_runtime(int(doc["spec_version"]), metadata_path)
         if runtime.transaction_version != int(doc["transaction_version"]):
             raise WalletError("runtime_mismatch", "transaction_version differs from the metadata's")
@@ -375,7 +462,40 @@ def check_unsigned(doc: Any, runtime: Runtime | None = None, metadata_path: Path
             "have been tampered with or built by incompatible software)",
         )
     decode_address(str(doc.get("signer", "")))
-    return OfflineTx(doc, decoded, payload, ctx)
+    return OfflineTx(doc, decoded, payload, ctx, source)
+
+
+def _hashed_runtime_for(doc: dict[str, Any], metadata_path: Path | None) -> tuple[HashedRuntime, str]:
+    """The V15 metadata to decode a mode-1 document with, and where it came from."""
+    if metadata_path is not None:
+        source = str(metadata_path)
+        try:
+            blob = bytes.fromhex(metadata_path.read_text().strip().removeprefix("0x"))
+        except (OSError, ValueError) as exc:
+            raise WalletError("metadata_unreadable", f"cannot load metadata {metadata_path}: {exc}") from None
+    elif doc.get("metadata_v15"):
+        source = "the file"
+        blob = _hex(doc["metadata_v15"], None, "metadata_v15")
+    else:
+        raise WalletError("metadata_missing", "the transaction commits to the chain's metadata hash (mode 1) but "
+                          "the file carries no V15 metadata; pass --metadata with the chain's V15 metadata")
+    try:
+        return hashed_runtime(blob), source
+    except MetadataHashError as exc:
+        raise WalletError("metadata_unreadable", f"cannot use the metadata from {source}: {exc}") from None
+
+
+def _check_digest(hashed: HashedRuntime, digest: bytes | None, source: str, spec_version: int) -> None:
+    if hashed.runtime.spec_version != spec_version:
+        raise WalletError("runtime_mismatch", f"the metadata from {source} is runtime spec "
+                          f"{hashed.runtime.spec_version}, the transaction was built for spec {spec_version}")
+    if hashed.digest != digest:
+        raise WalletError(
+            "metadata_hash_mismatch",
+            f"the metadata from {source} hashes to 0x{hashed.digest.hex()}, but the transaction commits to "
+            f"0x{(digest or b'').hex()}; refusing to sign: the call could have been decoded with altered "
+            "metadata (the chain would reject the signature anyway)",
+        )
 
 
 def sign_unsigned(checked: OfflineTx, signer: ExternalSigner) -> dict[str, Any]:
@@ -412,6 +532,20 @@ def finalize_signed(doc: dict[str, Any], runtime: Runtime) -> bytes:
                                    public_key, scheme, _hex(sig.get("signature"), 64, "signature"))
 
 
+def _check_chain_digest(client: ChainClient, runtime: Runtime, doc: dict[str, Any]) -> None:
+    """Refuse to send a mode-1 transaction signed over another digest than the chain's (it would fail as
+    a bad signature); when the node serves no V15 metadata the chain alone decides."""
+    mode, digest = _doc_metadata_hash(doc)
+    if mode == 0:
+        return
+    with chain_errors():
+        found = _online_metadata(client, runtime)
+    if found is not None and found.digest != digest:
+        raise WalletError("metadata_hash_mismatch", f"the transaction was signed over metadata hash "
+                          f"0x{(digest or b'').hex()}, the chain's is 0x{found.digest.hex()}: it would be "
+                          "rejected as a bad signature; build and sign it again")
+
+
 def submit_signed(runner: TxRunner, doc: Any, *, on_status: StatusCallback | None = None,
                   wait_for: str = "finalized") -> TxStatusView:
     """Check a signed document against the live chain and submit it.
@@ -432,6 +566,7 @@ def submit_signed(runner: TxRunner, doc: Any, *, on_status: StatusCallback | Non
         raise WalletError("runtime_upgraded", f"the chain now runs spec {runtime.spec_version}, the transaction "
                           f"was built for {doc['spec_version']}; build and sign it again")
     extrinsic = finalize_signed(doc, runtime)
+    _check_chain_digest(client, runtime, doc)
     era = doc.get("era")
     valid_until = None if era is None else int(era["valid_until"])
     if valid_until is not None and best >= valid_until:
@@ -445,4 +580,6 @@ def submit_signed(runner: TxRunner, doc: Any, *, on_status: StatusCallback | Non
             raise WalletError("nonce_used", f"nonce {doc['nonce']} was already used by the signer (next is "
                               f"{chain_nonce}): this or another transaction went through; nothing was sent")
     logger.info("submitting offline-signed %s", extrinsic_hash(extrinsic).hex())
-    return runner.submit(extrinsic, valid_until, on_status=on_status, wait_for=wait_for)
+    return runner.submit(extrinsic, valid_until, on_status=on_status, wait_for=wait_for,
+                         signer_key=decode_address(doc["signer"]), nonce=int(doc["nonce"]),
+                         summary=str(doc.get("summary") or ""))
