@@ -1,19 +1,28 @@
-"""Time to load a portfolio of 50 positions across 10 subnets and a 4096-uid metagraph, tao-wallet vs btcli.
+"""Time to load a portfolio of 50 positions across 10 subnets and a 4096-uid metagraph: tao-wallet vs btcli vs SDK.
 
 Builds a localnet (10 subnets, subnet 1 with 4096 uids), stakes 50 positions for one coldkey with real
-signed extrinsics, then times, each as a fresh process like a user would run them (median of --runs):
+signed extrinsics, then times, each as a fresh process like a user would run them, on the same localnet
+and machine, interleaved run by run (ours, btcli, SDK) so load swings hit all three alike:
 
-    tao-wallet stake list --json      vs  btcli stake list --json-output
-    tao-wallet subnets show 1 --json  vs  btcli subnets show --netuid 1 --json-output
+    tao-wallet stake list --json      vs  btcli stake list --json-output  vs  SDK: balance + positions
+    tao-wallet subnets show 1 --json  vs  btcli subnets show --netuid 1 ...   vs  SDK: subnets.metagraph(1)
 
-plus the in-process (warm connection) time of PortfolioService.load + SubnetService.metagraph, and the
+The SDK probe (bittensor 11.3.0, async API, concurrent requests where the API allows) reads the same
+data as our `stake list`: free balance, every position valued at spot (`stake_value_for_coldkey`) and
+after slippage (`prices.quote_unstake` per position), and the metagraph without commitments.
+
+What is cached between runs, for every tool alike, is only what a user's warm disk holds: Python's
+bytecode, and each tool's own runtime-metadata cache (ours: the V15 metadata under XDG_CACHE_HOME, keyed
+by genesis + runtime version). Chain state is never cached. The first run of each command (cold caches)
+is reported apart; the figures are the median (and range) of --runs warm runs after it.
+
+Also: the in-process (warm connection) time of PortfolioService.load + SubnetService.metagraph, and the
 time to fill the TUI's metagraph DataTable with 4096 rows and to scroll it end to end.
 
-btcli (bittensor-cli) runs from its own venv (--btcli, default: installed into /tmp on first use with
-pip; skipped with a note when it cannot be installed). The bittensor SDK is not measured: btcli is
-the SDK-based tool users run for these views.
+btcli (bittensor-cli 9.23.2) and the SDK (bittensor 11.3.0) run from their own venvs (--btcli / --sdk-python,
+default: installed into /tmp on first use with pip; skipped with a note when they cannot be installed).
 
-    .venv/bin/python benchmarks/portfolio.py [--runs 3] [--btcli PATH]
+    .venv/bin/python benchmarks/portfolio.py [--runs 5] [--btcli PATH] [--sdk-python PATH]
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +45,27 @@ sys.path.insert(0, str(REPO))
 
 BTCLI_VERSION = "9.23.2"
 BTCLI_VENV = Path(f"/tmp/tao-wallet-btcli-venv-{BTCLI_VERSION}")
+SDK_VERSION = "11.3.0"
+SDK_VENV = Path(f"/tmp/tao-wallet-sdk-venv-{SDK_VERSION}")
+
+#: Run by the SDK venv's python: argv = url, "list" coldkey | "show" netuid; prints a JSON summary.
+SDK_PROBE = """
+import asyncio, json, sys
+import bittensor as bt
+
+async def main(url, mode, arg):
+    async with bt.Subtensor(url) as sub:
+        if mode == "list":
+            bal, val = await asyncio.gather(sub.balances.get(arg), sub.staking.stake_value_for_coldkey(arg))
+            quotes = await asyncio.gather(*[sub.prices.quote_unstake(p.netuid, p.stake.rao / 10**9)
+                                            for p in val.positions if p.netuid])
+            return {"free": str(bal), "positions": len(val.positions), "spot": str(val.stake_value),
+                    "quotes": len(quotes)}
+        graph = await sub.subnets.metagraph(int(arg), commitments=False)
+        return {"neurons": len(graph), "first": graph.neuron(0).hotkey}
+
+print(json.dumps(asyncio.run(main(*sys.argv[1:4]))))
+"""
 
 
 def scenario() -> Any:
@@ -48,32 +79,73 @@ def scenario() -> Any:
     return Scenario(seed="portfolio-bench", tempo=10_000, simulate_weights=False, subnets=(big, *small))
 
 
-def btcli_path(given: str | None) -> Path | None:
+def _venv_tool(given: str | None, venv: Path, exe: str, requirement: str) -> Path | None:
     if given:
         return Path(given)
-    exe = BTCLI_VENV / "bin" / "btcli"
-    if exe.exists():
-        return exe
+    path = venv / "bin" / exe
+    if path.exists():
+        return path
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(BTCLI_VENV)], check=True, capture_output=True)
-        subprocess.run([str(BTCLI_VENV / "bin" / "pip"), "install", "-q", f"bittensor-cli=={BTCLI_VERSION}"],
-                       check=True, capture_output=True, timeout=900)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", requirement], check=True, capture_output=True,
+                       timeout=900)
     except (subprocess.SubprocessError, OSError) as exc:
-        print(f"btcli unavailable ({exc}); only tao-wallet is timed")
+        detail = getattr(exc, "stderr", b"") or b""
+        print(f"{requirement} unavailable ({exc}; {detail[-300:]!r}); not timed")
         return None
-    return exe
+    return path
 
 
-def timed(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, str]:
-    times, out = [], ""
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-        times.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd[:4])}... failed: {proc.stderr[-800:]}")
-        out = proc.stdout
-    return statistics.median(times), out
+def btcli_path(given: str | None) -> Path | None:
+    """btcli 9.23.2 in its own venv (installed on first use)."""
+    return _venv_tool(given, BTCLI_VENV, "btcli", f"bittensor-cli=={BTCLI_VERSION}")
+
+
+def sdk_python(given: str | None) -> Path | None:
+    """The python of a venv holding the bittensor SDK 11.3.0 (installed on first use)."""
+    return _venv_tool(given, SDK_VENV, "python", f"bittensor=={SDK_VERSION}")
+
+
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Wall time of one fresh process and its stdout (raises with its stderr when it fails)."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}... failed: {proc.stderr[-800:]}")
+    return elapsed, proc.stdout
+
+
+def loadavg() -> str:
+    """The 1-minute load average (the machine is shared: figures swing with it)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+class Timings:
+    """Per (tool, command): the first (cold-cache) run and the warm runs after it."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], float] = {}
+        self.warm: dict[tuple[str, str], list[float]] = {}
+
+    def add(self, tool: str, command: str, seconds: float) -> None:
+        key = (tool, command)
+        if key not in self.first:
+            self.first[key] = seconds
+        else:
+            self.warm.setdefault(key, []).append(seconds)
+
+    def median(self, tool: str, command: str) -> float:
+        return statistics.median(self.warm[(tool, command)])
+
+    def cell(self, tool: str, command: str) -> str:
+        runs = self.warm.get((tool, command))
+        if not runs:
+            return "-"
+        return f"{statistics.median(runs):.2f} s ({min(runs):.2f}-{max(runs):.2f}; first {self.first[(tool, command)]:.2f})"
 
 
 def table_scroll_ms(session: Any, netuid: int) -> tuple[float, float]:
@@ -112,8 +184,9 @@ def table_scroll_ms(session: Any, netuid: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--btcli", default=None)
+    parser.add_argument("--sdk-python", default=None)
     args = parser.parse_args()
 
     from keystore.keypair import Keypair
@@ -145,34 +218,30 @@ def main() -> None:
         for index in range(5):
             hotkey = encode_address(sc.key(netuid, "validator-hotkey", index))
             prepared = staking.prepare_stake(kp.ss58_address, hotkey, netuid, "10", tolerance_pct=Decimal(50))
-            view = staking.send(prepared, signer, wait_for="in_block")
-            assert view.success, view
+            status = staking.send(prepared, signer, wait_for="in_block")
+            assert status.success, status
     print(f"staked 50 positions in {time.perf_counter() - t0:.1f} s")
 
-    # in-process, warm connection
+    # in-process, warm connection (median of 5 each; the localnet serves from this same process)
     api_chain = ChainService(handle.url)
     portfolio, subnets = PortfolioService(api_chain), SubnetService(api_chain)
-    portfolio.load([kp.ss58_address])
-    start = time.perf_counter()
-    view = portfolio.load([kp.ss58_address])
-    warm_portfolio = time.perf_counter() - start
-    start = time.perf_counter()
-    graph = subnets.metagraph(1)
-    warm_graph = time.perf_counter() - start
+    view, graph = portfolio.load([kp.ss58_address]), subnets.metagraph(1)
     assert len(view.positions) == 50 and len(graph.neurons) == 4096, (len(view.positions), len(graph.neurons))
-    print(f"in-process (warm): portfolio {warm_portfolio * 1000:.0f} ms, 4096-uid metagraph {warm_graph * 1000:.0f} ms")
+    warm_portfolio, warm_graph = [], []
+    for _ in range(5):
+        start = time.perf_counter()
+        portfolio.load([kp.ss58_address])
+        warm_portfolio.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subnets.metagraph(1)
+        warm_graph.append(time.perf_counter() - start)
+    print(f"in-process (warm connection, median of 5): portfolio {statistics.median(warm_portfolio) * 1000:.0f} ms, "
+          f"4096-uid metagraph {statistics.median(warm_graph) * 1000:.0f} ms (load average {loadavg()})")
 
     env = dict(os.environ, TAO_WALLET_PATH=str(wallets), XDG_CONFIG_HOME=str(tmp / "cfg"),
-               XDG_DATA_HOME=str(tmp / "data"), HOME=str(tmp / "home"), TAO_WALLET_NO_EMBEDDED="1")
+               XDG_DATA_HOME=str(tmp / "data"), XDG_CACHE_HOME=str(tmp / "cache"), HOME=str(tmp / "home"),
+               TAO_WALLET_NO_EMBEDDED="1")
     (tmp / "home").mkdir()
-    ours_list, out = timed([sys.executable, "-m", "tao_wallet", "stake", "list", "-w", "bench", "--json",
-                            "--network", handle.url], env, args.runs)
-    assert len(json.loads(out)["positions"]) == 50
-    ours_show, out = timed([sys.executable, "-m", "tao_wallet", "subnets", "show", "1", "--json", "--network",
-                            handle.url], env, args.runs)
-    assert len(json.loads(out)["neurons"]) == 4096
-    print(f"tao-wallet CLI (fresh process): stake list {ours_list:.2f} s, subnets show 1 {ours_show:.2f} s, "
-          f"total {ours_list + ours_show:.2f} s")
 
     from tao_wallet.services.money_session import MoneySession
     from tao_wallet.services.wallets import WalletService
@@ -180,16 +249,80 @@ def main() -> None:
     fill, scroll = table_scroll_ms(MoneySession(handle.url, WalletService(wallets), chain=api_chain), 1)
     print(f"TUI metagraph table: 4096 rows filled in {fill:.0f} ms; 20 page-downs + end + home in {scroll:.0f} ms")
 
+    def check_ours_list(out: str) -> None:
+        assert len(json.loads(out)["positions"]) == 50
+
+    def check_ours_show(out: str) -> None:
+        assert len(json.loads(out)["neurons"]) == 4096
+
+    def check_sdk_list(out: str) -> None:
+        data = json.loads(out)
+        assert data["positions"] == 50 and data["quotes"] == 50, data
+
+    def check_sdk_show(out: str) -> None:
+        assert json.loads(out)["neurons"] == 4096, out
+
+    def check_btcli_list(out: str) -> None:
+        positions = sum(len(rows) for rows in json.loads(out)["stake_info"].values())
+        assert positions == 50, positions
+
+    def check_btcli_show(out: str) -> None:
+        assert len(json.loads(out)["uids"]) == 4096, out[:300]
+
+    commands: list[tuple[str, str, list[str], Callable[[str], None]]] = [
+        ("tao-wallet", "list", [sys.executable, "-m", "tao_wallet", "stake", "list", "-w", "bench", "--json",
+                                "--network", handle.url], check_ours_list),
+        ("tao-wallet", "show", [sys.executable, "-m", "tao_wallet", "subnets", "show", "1", "--json", "--network",
+                                handle.url], check_ours_show),
+    ]
     exe = btcli_path(args.btcli)
     if exe is not None:
-        bt_list, out = timed([str(exe), "stake", "list", "--wallet-name", "bench", "--wallet-path", str(wallets),
-                              "--network", handle.url, "--no-prompt", "--json-output"], env, args.runs)
-        bt_show, _ = timed([str(exe), "subnets", "show", "--netuid", "1", "--network", handle.url, "--no-prompt",
-                            "--json-output"], env, args.runs)
-        print(f"btcli {BTCLI_VERSION} (fresh process): stake list {bt_list:.2f} s, subnets show 1 {bt_show:.2f} s, "
-              f"total {bt_list + bt_show:.2f} s")
-        print(f"ratio btcli / tao-wallet: stake list {bt_list / ours_list:.1f}x, subnets show {bt_show / ours_show:.1f}x, "
-              f"total {(bt_list + bt_show) / (ours_list + ours_show):.1f}x")
+        commands += [
+            ("btcli", "list", [str(exe), "stake", "list", "--wallet-name", "bench", "--wallet-path", str(wallets),
+                               "--network", handle.url, "--no-prompt", "--json-output"], check_btcli_list),
+            ("btcli", "show", [str(exe), "subnets", "show", "--netuid", "1", "--network", handle.url, "--no-prompt",
+                               "--json-output"], check_btcli_show),
+        ]
+    sdk = sdk_python(args.sdk_python)
+    if sdk is not None:
+        commands += [
+            ("sdk", "list", [str(sdk), "-c", SDK_PROBE, handle.url, "list", kp.ss58_address], check_sdk_list),
+            ("sdk", "show", [str(sdk), "-c", SDK_PROBE, handle.url, "show", "1"], check_sdk_show),
+        ]
+    timings = Timings()
+    failed: dict[tuple[str, str], str] = {}
+    loads = [loadavg()]
+    for _ in range(args.runs + 1):  # the first pass runs with cold caches and is reported apart
+        for tool, command, cmd, check in commands:
+            if (tool, command) in failed:
+                continue
+            try:
+                seconds, out = run_once(cmd, env)
+                check(out)
+            except (RuntimeError, AssertionError, ValueError, KeyError, TypeError) as exc:
+                # a tool that fails (or prints nothing) is reported, never timed: its time is not a load time
+                failed[(tool, command)] = f"{type(exc).__name__}: {str(exc)[-300:]}"
+                continue
+            timings.add(tool, command, seconds)
+        loads.append(loadavg())
+    print(f"fresh processes, median of {args.runs} warm runs (range; first cold run), load average "
+          f"{' -> '.join(loads)}:")
+    labels = {"tao-wallet": "tao-wallet", "btcli": f"btcli {BTCLI_VERSION}", "sdk": f"SDK {SDK_VERSION}"}
+    for command, label in (("list", "stake list (50 positions)"), ("show", "subnets show 1 (4096 uids)")):
+        print(f"  {label}: " + "; ".join(f"{labels[t]} {timings.cell(t, command)}"
+                                         for t in labels if (t, command) in timings.warm))
+    for (tool, command), reason in failed.items():
+        print(f"  {labels[tool]} {command} FAILED, not timed: {reason}")
+    for tool in ("btcli", "sdk"):
+        ratios = [f"{c_label} {timings.median(tool, c) / timings.median('tao-wallet', c):.1f}x"
+                  for c, c_label in (("list", "stake list"), ("show", "subnets show"))
+                  if (tool, c) in timings.warm and ("tao-wallet", c) in timings.warm]
+        if len(ratios) == 2:
+            total = ((timings.median(tool, "list") + timings.median(tool, "show"))
+                     / (timings.median("tao-wallet", "list") + timings.median("tao-wallet", "show")))
+            ratios.append(f"total {total:.1f}x")
+        if ratios:
+            print(f"  ratio {labels[tool]} / tao-wallet: {', '.join(ratios)}")
     handle.stop()
 
 
