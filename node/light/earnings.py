@@ -15,8 +15,8 @@ pool, so every position on the hotkey grows by its pool share. Hence:
 
 Each position's expected gain is computed from these verified values; a gain that differs by more
 than rounding means stake moved in the epoch block itself (extrinsics run after the coinbase). The
-move is then not counted as earnings: ``alpha_after`` is reported as the position right after the
-epoch's payout (``alpha_before`` + earnings) and ``moved_alpha`` holds the difference.
+move is then not counted as earnings: ``alpha_after`` stays the verified position at the epoch block
+and ``alpha_before`` becomes ``alpha_after - earnings`` (the parent's position plus the move).
 """
 
 from __future__ import annotations
@@ -74,8 +74,10 @@ class PositionEarning:
     netuid: int
     block: int
     alpha_before: int
+    """The position at the parent block, plus any stake moved by the epoch block's extrinsics (so it
+    can be below zero when the position was unstaked in that block)."""
     alpha_after: int
-    """The position at the epoch block, or right after the epoch's payout if stake moved in that block."""
+    """The verified position at the epoch block."""
     incentive: int
     dividends: int
     delegation: int
@@ -175,6 +177,6 @@ def epoch_earnings(watcher: EpochWatcher, header: VerifiedHeader, parent: Verifi
         incentive = min(server, max(gain, 0)) if owned else 0
         dividends = gain - incentive if owned else 0
         delegation = 0 if owned else gain
-        result.append(PositionEarning(ck, hk, snap.netuid, snap.block, b, a - moved, incentive, dividends,
+        result.append(PositionEarning(ck, hk, snap.netuid, snap.block, b + moved, a, incentive, dividends,
                                       delegation, price, moved))
     return result

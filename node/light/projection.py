@@ -4,8 +4,8 @@ The next epoch is run on the synced state (the last snapshot advanced with ``nex
 stored bonds and permits, the same weights and stake). A position on hotkey h earns, per epoch:
 
 * as the hotkey's owner: its server emission, plus the take on its validator emission, plus its
-  pool share of the rest;
-* as a nominator: its pool share of the validator emission after take.
+  pool share of the rest (the pool then includes the incentive and take just staked);
+* as a nominator: its pool share of the validator emission after take (delegation share).
 
 Validator emission is the epoch's ``validator_emission`` of the uid. The chain pays the subnet's
 pending validator alpha in proportion to it, so this is an estimate (exact only when nothing
@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from node.consensus import EpochOutput, next_input, run_epoch
+from node.light.earnings import TAKE_DENOMINATOR, delegation_share
 from node.light.snapshot import EpochSnapshot
 
 
@@ -52,12 +53,26 @@ def _price(snap: EpochSnapshot) -> int:
 
 
 def _share(snap: EpochSnapshot, out: EpochOutput, uid: int, position: int, pool: int, owned: bool) -> int:
+    """Expected gain of a position of ``position`` alpha on uid's hotkey whose pool holds ``pool``.
+
+    Follows the coinbase order: incentive, then the take, go to the owner's stake first; the rest of
+    the dividends is then shared by the whole pool (which by then includes both).
+    """
     take = int(snap.context.get("takes", [0] * snap.n)[uid])
     validator = int(out.validator_emission[uid])
-    take_part = validator * take // 65_535
+    take_part = validator * take // TAKE_DENOMINATOR
     rest = validator - take_part
-    share = rest * position // pool if pool else 0
-    return share + (take_part + int(out.server_emission[uid]) if owned else 0)
+    server = int(out.server_emission[uid]) if not _subnet_owners(snap, uid) else 0
+    own = server + take_part if owned else 0
+    return own + delegation_share(position + own, rest, pool + server + take_part)
+
+
+def _subnet_owners(snap: EpochSnapshot, uid: int) -> bool:
+    """Whether the uid's hotkey belongs to the subnet owner (its miner incentive is burned)."""
+    owners = snap.context.get("owners", [])
+    if snap.owner_uid is None or uid >= len(owners) or snap.owner_uid >= len(owners):
+        return False
+    return bool(owners[uid] == owners[snap.owner_uid])
 
 
 def project_position(snap: EpochSnapshot, coldkey: bytes, hotkey: bytes, position_alpha: int) -> Projection:
