@@ -26,7 +26,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from node.light import LightSync, SyncConfig
 from node.light.projection import project_position
+from node.light.returns import realized_returns
 from node.light.snapshot import EpochSnapshot
+from node.light.store import open_db
 from node.localnet.rpc.embedded import LocalnetHandle, start_localnet
 from node.localnet.rpc.server import ServerConfig
 from node.localnet.subtensor.api_codec import V15_PATH, load_api_codec
@@ -225,6 +227,27 @@ def test_projection_of_a_nominator_position_is_next_epochs_share(synced: Synced)
             p = project_position(EpochSnapshot.from_blob(blob), ck, hk, a["alpha_after"])
             assert abs(p.expected_alpha - b["delegation"]) <= b["delegation"] // 100, (a["block"], p, b)
     conn.close()
+
+
+def test_realized_return_weights_positions_by_stake_and_time(tmp_path: Path) -> None:
+    """Two positions on subnets whose epochs are staggered: 1 TAO per epoch on 1,000 TAO (360 TAO
+    per 1,000 per day at 20-block epochs) and 2 TAO per epoch on 3,000 TAO (240): together 270."""
+    db = open_db(tmp_path / "light.sqlite")
+    ck = b"\x01" * 32
+    rows = []
+    for hk, netuid, first, value_tao, per_epoch in ((b"\x0a" * 32, 1, 20, 1_000, 1), (b"\x0b" * 32, 2, 25, 3_000, 2)):
+        for i in range(4):
+            rows.append({"coldkey": ck, "hotkey": hk, "netuid": netuid, "block": first + 20 * i,
+                         "alpha_before": 0, "alpha_after": 2 * value_tao * TAO, "earned_alpha": 0, "incentive": 0,
+                         "dividends": 0, "delegation": 0, "price_rao": TAO // 2,
+                         "earned_tao": per_epoch * TAO if i else 0})
+    db["earnings"].insert_all(rows)  # type: ignore[union-attr]
+    got = realized_returns(db.conn, ck, 100)
+    assert [r.window for r in got] == ["1d", "7d", "30d"]
+    for r in got:
+        assert r.earned_tao == 9 * TAO and r.avg_stake_tao == 4_000 * TAO and r.covered_blocks == 60
+        assert r.per_1000_tao_per_day == 270 * TAO
+    assert realized_returns(db.conn, b"\x02" * 32, 100)[0].per_1000_tao_per_day is None
 
 
 def test_scenario_rejects_bad_nominators() -> None:
