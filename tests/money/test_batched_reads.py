@@ -198,3 +198,41 @@ def test_cache_store_and_load(tmp_path: Path) -> None:
     blocked.write_text("not a directory")
     metadata_cache.store("abc", b"x", blocked)  # cannot write: logged, not raised
     assert metadata_cache.load("abc", blocked) is None
+
+
+# --- the localnet's compiled runtime-API encoder ----------------------------------------------------------
+
+
+def test_compiled_api_encoder_equals_the_generic_encoder(net: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every answer a real state_call encodes (metagraphs, dynamic info, hyperparameters, stake and delegate
+    infos, neurons, swaps) comes out byte for byte as the generic metadata-driven encoder would write it."""
+    from node.localnet.scale_encode import encode_value
+    from node.localnet.subtensor.api_codec import ApiCodec
+
+    compiled = ApiCodec.encode
+    checked: list[int] = []
+
+    def both(self: ApiCodec, type_id: int, value: Any) -> bytes:
+        ours = compiled(self, type_id, value)
+        assert ours == encode_value(self.types, type_id, value), type_id
+        checked.append(type_id)
+        return ours
+
+    monkeypatch.setattr(ApiCodec, "encode", both)
+    net1, hot, cold = (1).to_bytes(2, "little"), SCENARIO.key(1, "validator-hotkey", 0), SCENARIO.key(1, "validator", 0)
+    calls = {
+        "SubnetInfoRuntimeApi_get_metagraph": net1, "SubnetInfoRuntimeApi_get_all_metagraphs": b"",
+        "SubnetInfoRuntimeApi_get_all_dynamic_info": b"", "SubnetInfoRuntimeApi_get_subnets_info_v2": b"",
+        "SubnetInfoRuntimeApi_get_subnets_info": b"", "SubnetInfoRuntimeApi_get_subnet_state": net1,
+        "SubnetInfoRuntimeApi_get_subnet_hyperparams": net1, "SubnetInfoRuntimeApi_get_subnet_hyperparams_v2": net1,
+        "SubnetInfoRuntimeApi_get_subnet_hyperparams_v3": net1,
+        "SubnetInfoRuntimeApi_get_selective_metagraph": net1 + encode_compact(3) + bytes([0, 0, 5, 0, 50, 0]),
+        "NeuronInfoRuntimeApi_get_neurons_lite": net1, "NeuronInfoRuntimeApi_get_neurons": net1,
+        "StakeInfoRuntimeApi_get_stake_info_for_coldkeys": encode_compact(2) + cold + b"\x09" * 32,
+        "DelegateInfoRuntimeApi_get_delegates": b"", "DelegateInfoRuntimeApi_get_delegate": hot,
+        "DelegateInfoRuntimeApi_get_delegated": cold, "SwapRuntimeApi_current_alpha_price_all": b"",
+        "SwapRuntimeApi_sim_swap_alpha_for_tao": net1 + (10**9).to_bytes(8, "little"),
+    }
+    for method, data in calls.items():
+        assert net.chain.state_call(method, data, None)
+    assert len(checked) == len(calls)  # one encoded answer per call, each compared
