@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 TAKE_DENOMINATOR = 65_535
 """Delegate takes are u16 fractions of u16::MAX."""
 ROUNDING_RAO = 1_000
-"""Largest |observed - expected| gain still taken as rounding (share pools and U96F32 floors are a
-few rao; any stake move is at least the minimum stake, millions of rao)."""
+"""|observed - expected| gain still taken as rounding, plus 1e-7 of the expected gain (share pools
+and U96F32 floors are a few rao; any stake move is at least the minimum stake, millions of rao)."""
 
 
 def share_value(total_alpha: int, share: Any, denominator: Any) -> int:
@@ -61,8 +61,13 @@ def delegation_share(alpha_before: int, rest: int, pool_before_rest: int) -> int
 
 
 def take_of_rest(rest: int, take: int) -> int:
-    """The validator take that accompanied ``rest`` (dividends after take): rest * t / (1 - t)."""
-    return rest * take // (TAKE_DENOMINATOR - take) if take < TAKE_DENOMINATOR else 0
+    """The validator take that accompanied ``rest`` (dividends after take): rest * t / (1 - t).
+
+    ``t`` is the take as the chain uses it, a U96F32 (32 fractional bits) of take / 65535; with the
+    exact fraction the estimate would drift by ~1e-9 of the dividends.
+    """
+    frac = (take << 32) // TAKE_DENOMINATOR
+    return rest * frac // ((1 << 32) - frac) if frac < 1 << 32 else 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,11 @@ class PositionEarning:
                 "alpha_before": self.alpha_before, "alpha_after": self.alpha_after,
                 "earned_alpha": self.earned_alpha, "incentive": self.incentive, "dividends": self.dividends,
                 "delegation": self.delegation, "price_rao": self.price_rao, "earned_tao": self.earned_tao}
+
+
+def _account(value: Any) -> bytes | None:
+    """An AccountId storage value, None when absent (a runtime with optional owners)."""
+    return None if value is None else account_hex(value)
 
 
 def _position_items(nu: bytes, pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, tuple[bytes, ...]]]:
@@ -144,8 +154,8 @@ def epoch_earnings(watcher: EpochWatcher, header: VerifiedHeader, parent: Verifi
     got_p, got_a = watcher.read_jobs([(parent, _position_items(nu, pairs) + per_hotkey), (header, after_items)])
     before, after = _values(got_p, nu, pairs), _values(got_a, nu, pairs)
     rest = {hk: int(got_a[("AlphaDividendsPerSubnet", (nu, hk))]) if has_divs else 0 for hk in hotkeys}
-    owner_of = {hk: account_hex(got_p[("Owner", (hk,))]) for hk in hotkeys}
-    subnet_owner = account_hex(got_p[("SubnetOwner", (nu,))])
+    owner_of = {hk: _account(got_p[("Owner", (hk,))]) for hk in hotkeys}
+    subnet_owner = _account(got_p[("SubnetOwner", (nu,))])
     owner_hotkey = bytes.fromhex(snap.hotkeys[snap.owner_uid]) if snap.owner_uid is not None else None
     uid_of = {bytes.fromhex(h): i for i, h in enumerate(snap.hotkeys)}
     tao, alpha_in = int(snap.context.get("subnet_tao", 0)), int(snap.context.get("subnet_alpha_in", 0))
@@ -157,7 +167,7 @@ def epoch_earnings(watcher: EpochWatcher, header: VerifiedHeader, parent: Verifi
             continue
         uid = uid_of.get(hk)
         owned = owner_of[hk] == ck
-        take_alpha = take_of_rest(rest[hk], int(got_p[("Delegates", (hk,))]))
+        take_alpha = take_of_rest(rest[hk], int(got_p[("Delegates", (hk,))] or 0))
         # incentive is staked to the owner; the subnet owner's own hotkeys' incentive is burned
         server = int(out.server_emission[uid]) if uid is not None and owner_of[hk] != subnet_owner else 0
         expected: int | None
@@ -169,7 +179,7 @@ def epoch_earnings(watcher: EpochWatcher, header: VerifiedHeader, parent: Verifi
             own = server + take_alpha if owned else 0  # staked to the owner before the rest is shared
             expected = own + delegation_share(b + own, rest[hk], pool)
         moved = 0
-        if has_divs and expected is not None and abs((a - b) - expected) > ROUNDING_RAO:
+        if has_divs and expected is not None and abs((a - b) - expected) > ROUNDING_RAO + abs(expected) // 10**7:
             moved = (a - b) - expected  # stake moved by the epoch block's extrinsics
             logger.debug("position %s/%s on %d: %d alpha moved in epoch block #%d", ck.hex()[:8], hk.hex()[:8],
                          snap.netuid, moved, snap.block)

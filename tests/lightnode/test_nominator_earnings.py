@@ -22,9 +22,12 @@ from typing import Any
 import bt_decode
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as hs
 from websockets.sync.client import ClientConnection, connect
 
 from node.light import LightSync, SyncConfig
+from node.light.earnings import take_of_rest
 from node.light.projection import project_position
 from node.light.returns import realized_returns
 from node.light.snapshot import EpochSnapshot
@@ -33,6 +36,7 @@ from node.localnet.rpc.embedded import LocalnetHandle, start_localnet
 from node.localnet.rpc.server import ServerConfig
 from node.localnet.subtensor.api_codec import V15_PATH, load_api_codec
 from node.localnet.subtensor.pallet import demo_installer
+from node.localnet.subtensor.rules.fixed import div32, mul32, to_u64_32, u96f32
 from node.localnet.subtensor.scenario import DEMO_SCENARIO, Scenario, load_scenario
 from tao_wallet.cli import cli
 from tao_wallet.services.chain import encode_address
@@ -248,6 +252,15 @@ def test_realized_return_weights_positions_by_stake_and_time(tmp_path: Path) -> 
         assert r.earned_tao == 9 * TAO and r.avg_stake_tao == 4_000 * TAO and r.covered_blocks == 60
         assert r.per_1000_tao_per_day == 270 * TAO
     assert realized_returns(db.conn, b"\x02" * 32, 100)[0].per_1000_tao_per_day is None
+
+
+@given(dividends=hs.integers(0, 10**16), take=hs.integers(0, 11_796))
+def test_take_recovered_from_the_rest_as_the_coinbase_splits_it(dividends: int, take: int) -> None:
+    """The coinbase's U96F32 split (take first, the rest recorded): the take is recovered within 2 rao."""
+    amount = u96f32(dividends)
+    take_f = mul32(div32(u96f32(take), u96f32(65_535)), amount)
+    rest, staked = to_u64_32(amount - take_f), to_u64_32(take_f)
+    assert abs(take_of_rest(rest, take) - staked) <= 2
 
 
 def test_scenario_rejects_bad_nominators() -> None:
