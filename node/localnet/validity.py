@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 # Substrate's sp_runtime InvalidTransaction / UnknownTransaction Display strings.
 INVALID_MESSAGES = {
     "Call": "Transaction call is not expected",
@@ -77,3 +79,35 @@ class InvalidTransaction(Exception):
             "The transaction has too low priority to replace another transaction already in the pool.",
             reason="TooLowPriority",
         )
+
+
+class MetadataDigest:
+    """The RFC-0078 digest of the V15 metadata this localnet serves, as a runtime built with subtensor's
+    `metadata-hash` feature bakes in (`RUNTIME_METADATA_HASH`): computed once, on first use.
+
+    `CheckMetadataHash` signs `Option<[u8; 32]>`: None in mode 0; in mode 1 Some(digest) -- or None when
+    the runtime has no digest (no V15 metadata to serve), as substrate's extension does, so a signature
+    made over another digest fails as BadProof.
+    """
+
+    def __init__(self, metadata_v15: Callable[[], bytes | None], spec_version: int, spec_name: str) -> None:
+        self._metadata_v15 = metadata_v15
+        self._spec = (spec_version, spec_name)
+        self._digest: bytes | None = None
+        self._computed = False
+
+    @property
+    def digest(self) -> bytes | None:
+        """The digest, or None when the runtime serves no V15 metadata."""
+        if not self._computed:
+            from node.client.metadata_hash import metadata_digest
+
+            metadata = self._metadata_v15()
+            self._digest = None if metadata is None else metadata_digest(metadata, *self._spec)
+            self._computed = True
+        return self._digest
+
+    def additional_signed(self, mode: int) -> bytes:
+        """CheckMetadataHash's additional-signed bytes for an extrinsic in `mode` (0 or 1)."""
+        digest = self.digest if mode == 1 else None
+        return b"\x00" if digest is None else b"\x01" + digest

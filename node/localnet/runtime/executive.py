@@ -31,8 +31,8 @@ from node.localnet.runtime.pallet import (
     Pallet,
     Weight,
 )
-from node.localnet.runtime.state import State, encode_fast
-from node.localnet.validity import InvalidTransaction
+from node.localnet.runtime.state import DictBackend, State, encode_fast
+from node.localnet.validity import InvalidTransaction, MetadataDigest
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,18 @@ class Runtime:
         self.block_limits = BlockLimits.from_metadata(md)
         self.genesis_hash = b"\x00" * 32
         self.block_hash_of: Callable[[int], bytes | None] = lambda n: None
+        self.metadata_digest = MetadataDigest(self._served_metadata_v15, int(md.version["spec_version"]),
+                                              str(md.version["spec_name"]))
+        """CheckMetadataHash's digest of the V15 metadata served by `Metadata_metadata_at_version(15)`."""
+
+    def _served_metadata_v15(self) -> bytes | None:
+        """The V15 metadata this runtime serves (the `Option<OpaqueMetadata>` of its runtime API), or None."""
+        handler = self.apis.get("Metadata_metadata_at_version")
+        if handler is None:
+            return None
+        answer = handler(ApiContext(self, State(self.md, DictBackend()), 0, self.genesis_hash),
+                         (15).to_bytes(4, "little"))
+        return answer if answer[:1] == b"\x01" else None
 
     # ---- registry ------------------------------------------------------------------------------
 
@@ -233,7 +245,7 @@ class Runtime:
             if identifier == "CheckMortality":
                 return birth_hash
             if identifier == "CheckMetadataHash":
-                return b"\x00" if xt.metadata_mode == 0 else None
+                return self.metadata_digest.additional_signed(xt.metadata_mode)
             return None
 
         if not self.codec.verify(xt, self.codec.additional_signed(xt, provide)):
