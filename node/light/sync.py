@@ -22,6 +22,7 @@ from node.light.earnings import epoch_earnings
 from node.light.endpoints import EndpointHealth, EndpointPool
 from node.light.epochs import EpochWatcher
 from node.light.errors import LightNodeError, LyingEndpointError, NoHonestEndpointError
+from node.light.finality import prove_finality
 from node.light.follow import HeadFollower
 from node.light.headers import VerifiedHeader
 from node.light.reader import VerifiedReader
@@ -64,6 +65,11 @@ class SyncConfig:
     """Also compare served storage values with the proven ones."""
     coldkeys: tuple[bytes, ...] = ()
     """Watched coldkeys (public keys): earnings per position and watchtower alerts."""
+    justifications: bool = True
+    """Check the GRANDPA justification of each new finalized head the endpoint serves one for (an
+    invalid one is a lie); see node/light/finality.py."""
+    require_justifications: bool = False
+    """Believe finality only with a valid justification (else only the endpoint's claim is needed)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class SyncProgress:
     lies: tuple[str, ...] = field(default_factory=tuple)
     heads: str = "polling"
     """How new heads are noticed: subscribed | polling"""
+    justified: int = -1
+    """Highest block whose finality a GRANDPA justification proved this session (-1: none yet)."""
 
 
 def db_size(path: Path) -> int:
@@ -118,6 +126,8 @@ class LightSync:
         self._alerted: set[str] = set()
         self._checked = -1
         self._last_report = 0.0
+        self.justified = -1
+        self._unjustified = b""
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -148,9 +158,10 @@ class LightSync:
                 tip = store.tip()
                 if tip is not None and self._handle_reorg(store, tip):
                     continue
+                final = self._believed_final(store, fin)
                 if tip is not None:
                     with store.transaction():
-                        store.mark_finalized(min(fin.number, tip.number))
+                        store.mark_finalized(min(final, tip.number))
                     if self._outvoted(store, tip):
                         continue
                 start = self._start(tip, best.number)
@@ -174,7 +185,7 @@ class LightSync:
                     if stop.is_set():
                         break
                     self._commit_block(store, watcher, h, parent if isinstance(parent, VerifiedHeader)
-                                       else None, h.number <= fin.number, epochs.get(h.number, []))
+                                       else None, h.number <= final, epochs.get(h.number, []))
                     parent = h
                     if time.monotonic() - self._last_report > 0.5:  # keep the UI moving within a batch
                         self._progress(store, target, fin.number, "syncing")
@@ -211,6 +222,25 @@ class LightSync:
         if first.parent_hash != tip.hash:
             return False
         return VerifiedHeader(tip.hash, b"", tip.number, tip.state_root, b"", b"")
+
+    def _believed_final(self, store: LightStore, fin: VerifiedHeader) -> int:
+        """The finalized block number we believe: the endpoint's claim, checked with its GRANDPA
+        justification once we store that block (with ``require_justifications``: only proven ones)."""
+        if not self.config.justifications:
+            return fin.number
+        if fin.number > max(0, self.justified) and fin.hash != self._unjustified \
+                and store.hash_at(fin.number) == fin.hash:
+            row = store.conn.execute("SELECT hash, number, state_root FROM headers WHERE number=?",
+                                     (fin.number - 1,)).fetchone()
+            if row is not None:
+                parent = VerifiedHeader(bytes(row[0]), b"", int(row[1]), bytes(row[2]), b"", b"")
+                if self.pool.run(partial(_prove_finality, header=fin, parent=parent)):
+                    self.justified = fin.number
+                else:
+                    self._unjustified = fin.hash  # none served for this head: do not ask again
+        if self.config.require_justifications:
+            return min(fin.number, self.justified)
+        return fin.number
 
     def _outvoted(self, store: LightStore, tip: StoredHead) -> bool:
         """With several endpoints, check our finalized block against the majority (once per height).
@@ -335,7 +365,8 @@ class LightSync:
             verified_head=synced, verified_hash="" if tip is None else "0x" + tip.hash.hex(),
             endpoints=tuple(EndpointHealth(**vars(h)) for h in self.pool.health.values()),
             db_bytes=db_size(self.config.db_path), epochs=self.epochs, mismatches=self.mismatches,
-            rolled_back=self.rolled_back, state=state, lies=lies, heads=self.follower.mode)
+            rolled_back=self.rolled_back, state=state, lies=lies, heads=self.follower.mode,
+            justified=self.justified)
         self._last_report = time.monotonic()
         if self.on_progress is not None:
             self.on_progress(p)
@@ -353,6 +384,10 @@ def canonical_hashes_first(pool: EndpointPool) -> bytes:
 
 def _fetch_range(ep: RpcEndpoint, start: int, end: int, parent: bytes | None) -> list[VerifiedHeader]:
     return fetch_range(ep, start, end, parent)
+
+
+def _prove_finality(ep: RpcEndpoint, header: VerifiedHeader, parent: VerifiedHeader) -> bool:
+    return prove_finality(ep, header, parent)
 
 
 def _canonical(ep: RpcEndpoint, numbers: list[int]) -> list[bytes | None]:

@@ -20,6 +20,7 @@ from typing import Any
 from node.localnet.events import ChainEvent, ExtrinsicReady
 from node.localnet.fork import Reorganisation, ReorgError, ReorgResult, SideBackend
 from node.localnet.genesis import GenesisConfig
+from node.localnet.grandpa import GRANDPA_ENGINE, DevGrandpaVoter
 from node.localnet.hashing import compact, decode_compact
 from node.localnet.header import Header
 from node.localnet.metadata import load_metadata
@@ -189,6 +190,21 @@ class Chain(Reorganisation):
             # sp_version serialises `systemVersion` (older nodes: `stateVersion`); serve both spellings
             "systemVersion": v.get("system_version", 1), "stateVersion": v.get("system_version", 1),
         }
+
+    def justifications(self, block_hash: bytes) -> list[tuple[bytes, bytes]] | None:
+        """[(b"FRNK", GRANDPA justification)] of a finalized canonical block after genesis, signed by the
+        dev authority; None for other blocks, or if the chain's GRANDPA authorities are not just it."""
+        with self._lock:
+            number = self._hash_to_number.get(bytes(block_hash))
+            if number is None or not 0 < number <= self.finalized_number:
+                return None
+            voter = DevGrandpaVoter()
+            authorities = self.latest.get(self._state_key("Grandpa", "Authorities"))
+            if authorities != compact(1) + voter.public + struct.pack("<Q", 1):
+                return None
+            raw_set_id = self.latest.get(self._state_key("Grandpa", "CurrentSetId"))
+            set_id = struct.unpack("<Q", raw_set_id)[0] if raw_set_id else 0
+            return [(GRANDPA_ENGINE, voter.justify(bytes(block_hash), number, set_id))]
 
     @property
     def finalized_hash(self) -> bytes:

@@ -217,9 +217,12 @@ class RpcMethods(StateMethods):
             if found is None:
                 return None
             header, extrinsics = found
+            justify = getattr(self.chain, "justifications", None)
+            proofs = justify(wanted if wanted is not None else self.chain.best_hash) if callable(justify) else None
             return {
                 "block": {"header": header.to_json(), "extrinsics": [hx(x) for x in extrinsics]},
-                "justifications": None,
+                # Substrate serialises Justifications as [[engine id bytes, encoded bytes]] (number arrays)
+                "justifications": None if proofs is None else [[list(e), list(j)] for e, j in proofs],
             }
 
         return await self.run(read)
