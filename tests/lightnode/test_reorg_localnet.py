@@ -69,6 +69,7 @@ def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
 
 EPOCHS = "SELECT netuid, block, n, snapshot FROM epochs ORDER BY block, netuid"
 AUDITS = "SELECT netuid, block, uids, fields, mismatches FROM audit_summary ORDER BY block, netuid"
+EARNINGS = "SELECT coldkey, hotkey, netuid, block, earned_alpha, earned_tao FROM earnings ORDER BY block, netuid"
 
 
 def test_followed_reorg_is_rolled_back_and_the_new_branch_synced(lagging_net: LocalnetHandle,
@@ -77,7 +78,9 @@ def test_followed_reorg_is_rolled_back_and_the_new_branch_synced(lagging_net: Lo
     db = tmp_path / "light.sqlite"
     seen: list[SyncProgress] = []
     stop = threading.Event()
-    sync = LightSync(SyncConfig(db, (lagging_net.url,), poll_interval=0.05), on_progress=seen.append)
+    alice = Keypair.create_from_uri("//Alice")
+    config = SyncConfig(db, (lagging_net.url,), poll_interval=0.05, coldkeys=(alice.public_key,))
+    sync = LightSync(config, on_progress=seen.append)
     thread = threading.Thread(target=sync.run, args=(stop,))
     thread.start()
     try:
@@ -91,7 +94,6 @@ def test_followed_reorg_is_rolled_back_and_the_new_branch_synced(lagging_net: Lo
         # Stake moves wait in the pool (manual seal); the competing branch includes them.
         si = shim_interface(chain)  # type: ignore[arg-type]
         si.init_runtime()
-        alice = Keypair.create_from_uri("//Alice")
         for netuid in range(1, 5):
             hotkey = load_scenario(DEMO_SCENARIO).key(netuid, "validator-hotkey", 0)
             call = si.compose_call("SubtensorModule", "add_stake", {
@@ -121,10 +123,14 @@ def test_followed_reorg_is_rolled_back_and_the_new_branch_synced(lagging_net: Lo
 
     # Everything derived equals a fresh sync of the new chain: nothing left from the old branch, nothing twice.
     fresh = tmp_path / "fresh.sqlite"
-    LightSync(SyncConfig(fresh, (lagging_net.url,), follow=False)).run(threading.Event())
+    LightSync(SyncConfig(fresh, (lagging_net.url,), follow=False, coldkeys=(alice.public_key,))
+              ).run(threading.Event())
     epochs = rows(db, EPOCHS)
     assert epochs == rows(fresh, EPOCHS)
     assert rows(db, AUDITS) == rows(fresh, AUDITS)
+    earned = rows(db, EARNINGS)
+    assert earned and earned == rows(fresh, EARNINGS)  # Alice's stake exists on the new branch only
+    assert all(r[3] > fork + 1 for r in earned)
     assert rows(db, "SELECT COUNT(*) FROM audit")[0][0] == 0
     assert all(r[4] == 0 for r in rows(db, AUDITS))
     assert len({(r[0], r[1]) for r in epochs}) == len(epochs)
