@@ -1,7 +1,8 @@
 """The runtime's V14 metadata, decoded once per process, and the lookups the localnet derives from it.
 
 Every pallet/call/event/error index, storage key prefix, storage type and constant the localnet uses comes
-from here, so the chain behaves like the runtime that produced the metadata (subtensor spec 461).
+from here, so the chain behaves like the runtime that produced the metadata: subtensor spec 461 plus the
+storage items of `metadata_extension` (served as spec_version 462, see docs/localnet.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from scalecodec.type_registry import load_type_registry_preset
 
 from node.assets import asset_path
 from node.localnet.hashing import twox128
+from node.localnet.metadata_extension import extend_metadata
 from node.localnet.scale_decode import FastDecoder, FastDecodeUnsupported
 from node.localnet.scale_encode import encode_value
 
@@ -298,8 +300,16 @@ def to_scale_value(value: Any) -> Any:
 
 @cache
 def load_metadata(path: Path | None = None) -> RuntimeMetadata:
-    """Load (once per process) and decode a metadata hex file; default: the shipped spec-461 blob."""
-    p = path or ASSETS_METADATA / SPEC461_HEX
-    text = p.read_text().strip()
-    raw = bytes.fromhex(text.removeprefix("0x"))
-    return RuntimeMetadata(raw)
+    """Load (once per process) and decode a metadata hex file.
+
+    Default: the localnet's runtime, i.e. the shipped spec-461 blob extended by `metadata_extension`
+    (spec 461 + RootClaimType, spec_version 462). An explicit path is decoded as it is.
+    """
+    if path is None:
+        return RuntimeMetadata(extend_metadata(read_metadata_hex(ASSETS_METADATA / SPEC461_HEX)))
+    return RuntimeMetadata(read_metadata_hex(path))
+
+
+def read_metadata_hex(path: Path) -> bytes:
+    """The bytes of a `0x`-prefixed metadata hex file."""
+    return bytes.fromhex(path.read_text().strip().removeprefix("0x"))

@@ -9,6 +9,7 @@ import pytest
 
 from node.assets import asset_roots, find_asset
 from node.localnet.metadata import ASSETS_METADATA, SPEC461_HEX
+from node.localnet.metadata_extension import EXTENDED_SPEC_VERSION
 from node.localnet.subtensor.api_codec import V15_PATH
 from node.localnet.subtensor.scenario import DEMO_SCENARIO
 
@@ -92,4 +93,4 @@ def test_built_wheel_finds_its_assets(tmp_path: Path) -> None:
     assert lines[0].startswith(str(site / "node"))
     assert lines[1] == str(site / "tao_wallet" / "assets" / "localnet" / "demo.toml")
     assert lines[2] == str(site / "tao_wallet" / "assets" / "metadata")
-    assert lines[3].split() == ["461", "4"]
+    assert lines[3].split() == [str(EXTENDED_SPEC_VERSION), "4"]

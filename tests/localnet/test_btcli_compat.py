@@ -12,6 +12,7 @@ import bt_decode
 from scalecodec.utils.ss58 import ss58_decode
 from substrateinterface import Keypair, SubstrateInterface
 
+from node.localnet.metadata_extension import extend_metadata_option
 from node.localnet.subtensor.api_codec import V15_PATH
 
 
@@ -23,7 +24,7 @@ def test_metadata_v15_is_served(localnet_url: str) -> None:
     finally:
         si.close()
     blob = bytes.fromhex(raw[2:])
-    assert blob == bytes.fromhex(V15_PATH.read_text().strip()[2:])
+    assert blob == extend_metadata_option(bytes.fromhex(V15_PATH.read_text().strip()[2:]))  # spec 461 + RootClaimType
     md15 = bt_decode.MetadataV15.decode_from_metadata_option(blob)
     apis = {a["name"] for a in md15.value()["apis"]}
     assert {"StakeInfoRuntimeApi", "SubnetInfoRuntimeApi", "SwapRuntimeApi"} <= apis

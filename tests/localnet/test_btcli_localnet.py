@@ -60,15 +60,15 @@ class Btcli:
         self.exe, self.home, self.url = exe, home, url
         self.wallets = home / "wallets"
 
-    def run(self, *args: str, wallet: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, wallet: bool = True, columns: int = 250) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.exe), *args, "--network", self.url]
         if wallet:
             cmd += ["--wallet-path", str(self.wallets), "--wallet-name", "w1", "--wallet-hotkey", "h1"]
-        env = {**os.environ, "HOME": str(self.home), "COLUMNS": "250", "NO_COLOR": "1"}
+        env = {**os.environ, "HOME": str(self.home), "COLUMNS": str(columns), "NO_COLOR": "1"}
         return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
 
     def json(self, *args: str, wallet: bool = True) -> object:
-        result = self.run(*args, "--json-output", wallet=wallet)
+        result = self.run(*args, "--json-output", wallet=wallet, columns=100_000)  # rich wraps JSON lines too
         assert result.returncode == 0 and result.stdout.strip(), (result.stdout, result.stderr)
         return json.loads(result.stdout)
 
@@ -127,17 +127,25 @@ def test_btcli_subnets_list(cli: Btcli) -> None:
         assert 0 < row["price"] < 1
 
 
-@pytest.mark.xfail(strict=True, reason="btcli 9.23.2 `subnets show` reads SubtensorModule.RootClaimType, "
-                   "which the spec-461 metadata (and so a real spec-461 node) does not have")
-def test_btcli_subnets_show(cli: Btcli) -> None:
-    result = cli.run("subnets", "show", "--netuid", "1", "--no-prompt", wallet=False)
-    assert result.returncode == 0 and "Apex" in result.stdout and "RootClaimType" not in result.stdout, result.stdout
-
-
-def test_btcli_subnets_show_fails_only_on_the_metadata_gap(cli: Btcli) -> None:
+def test_btcli_subnets_show(cli: Btcli, demo_net: LocalnetHandle) -> None:
+    """`subnets show` reads SubtensorModule.RootClaimType: served by the localnet's spec 461 + RootClaimType."""
     result = cli.run("subnets", "show", "--netuid", "1", "--no-prompt", wallet=False)
     output = result.stdout + result.stderr
-    assert 'Storage function "SubtensorModule.RootClaimType" not found' in output, output
+    assert result.returncode == 0 and "Subnet 1: Apex" in result.stdout and "not found" not in output, output
+    answer = cli.json("subnets", "show", "--netuid", "1", "--no-prompt", wallet=False)
+    assert isinstance(answer, dict) and answer["netuid"] == 1 and answer["name"].endswith("Apex")
+    from substrateinterface import SubstrateInterface
+
+    substrate = SubstrateInterface(url=demo_net.url)
+    try:
+        keys = {int(k.value): v.value for k, v in substrate.query_map("SubtensorModule", "Keys", [1])}
+        root_claim_types = substrate.query_map("SubtensorModule", "RootClaimType").records
+    finally:
+        substrate.close()
+    assert {row["uid"]: row["hotkey"] for row in answer["uids"]} == keys
+    assert root_claim_types == []  # nobody set one: every coldkey reads the chain default, Swap
+    # btcli shows a claim type only for hotkeys with root (TAO) stake; the demo's root holds none
+    assert all(row["claim_type"] in (None, "Swap") for row in answer["uids"])
 
 
 def test_btcli_stake_add_list_remove(cli: Btcli, demo_net: LocalnetHandle) -> None:

@@ -11,6 +11,7 @@ from scalecodec.base import ScaleBytes
 from node.localnet.chain import Chain
 from node.localnet.hashing import blake2_256
 from node.localnet.header import DIGEST_CONSENSUS, DIGEST_OTHER, DIGEST_PRE_RUNTIME, DIGEST_SEAL, Header
+from node.localnet.metadata_extension import EXTENDED_SPEC_VERSION
 from node.trie import ordered_trie_root
 from tests.localnet.test_chain_rpcshim import shim_interface
 
@@ -80,7 +81,7 @@ def test_system_bookkeeping(chain: Chain) -> None:
     assert chain.read("System", "EventCount") == 1
     events = chain.read("System", "Events")
     assert events[0]["phase"] == "ApplyExtrinsic" and events[0]["event"]["event_id"] == "ExtrinsicSuccess"
-    assert chain.read("System", "LastRuntimeUpgrade") == {"spec_version": 461, "spec_name": "node-subtensor"}
+    assert chain.read("System", "LastRuntimeUpgrade") == {"spec_version": EXTENDED_SPEC_VERSION, "spec_name": "node-subtensor"}
     digest = chain.read("System", "Digest")
     assert len(digest["logs"]) == 1
     material = chain.read("RandomnessCollectiveFlip", "RandomMaterial")
@@ -105,7 +106,7 @@ def test_genesis_is_deterministic() -> None:
 
 def test_runtime_version_from_metadata(chain: Chain) -> None:
     v = chain.runtime_version()
-    assert v["specName"] == "node-subtensor" and v["specVersion"] == 461 and v["transactionVersion"] == 1
+    assert v["specName"] == "node-subtensor" and v["specVersion"] == EXTENDED_SPEC_VERSION and v["transactionVersion"] == 1
     assert v["stateVersion"] == 1
     ids = dict(v["apis"])
     import hashlib

@@ -14,6 +14,7 @@ from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 
 from node.localnet.chain import Chain
+from node.localnet.metadata_extension import EXTENDED_SPEC_VERSION
 from node.localnet.validity import InvalidTransaction
 
 
@@ -120,7 +121,7 @@ def test_shim_reports_runtime_identity() -> None:
     chain = Chain(None)
     si = shim_interface(chain)
     si.init_runtime()
-    assert si.runtime_version == 461
+    assert si.runtime_version == EXTENDED_SPEC_VERSION
     assert si.get_chain_head() == "0x" + chain.best_hash.hex()
     assert si.get_block_number(si.get_chain_head()) == 0
     chain.close()

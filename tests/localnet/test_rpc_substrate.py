@@ -14,6 +14,7 @@ from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 from websockets.sync.client import connect
 
+from node.localnet.metadata_extension import EXTENDED_SPEC_VERSION
 from node.localnet.rpc.embedded import start_localnet
 from node.localnet.rpc.producer import SealMode
 from node.localnet.rpc.server import ServerConfig
@@ -80,11 +81,11 @@ def event_names(receipt: Any) -> list[str]:
 
 def test_runtime_metadata_and_properties(substrate: SubstrateInterface) -> None:
     substrate.init_runtime()
-    assert substrate.runtime_version == 461
+    assert substrate.runtime_version == EXTENDED_SPEC_VERSION
     assert substrate.properties == {"ss58Format": 42, "tokenDecimals": 9, "tokenSymbol": "TAO"}
     assert substrate.ss58_format == 42 and substrate.token_decimals == 9
     version = substrate.rpc_request("state_getRuntimeVersion", [])["result"]
-    assert version["specName"] == "node-subtensor" and version["specVersion"] == 461
+    assert version["specName"] == "node-subtensor" and version["specVersion"] == EXTENDED_SPEC_VERSION
     pallets = {p.name for p in substrate.metadata.pallets}
     assert {"System", "Balances", "SubtensorModule", "Sudo", "Utility"} <= pallets
     genesis = substrate.get_block_hash(0)
@@ -292,7 +293,7 @@ def test_storage_subscription_and_runtime_calls(substrate: SubstrateInterface, l
         assert update["block"] == block
         assert update["changes"] == [[key, raw_rpc(localnet_url, "state_getStorage", [key, block])]]
     version = substrate.runtime_call("Core", "version").value
-    assert version["spec_version"] == 461 and version["spec_name"] == "node-subtensor"
+    assert version["spec_version"] == EXTENDED_SPEC_VERSION and version["spec_name"] == "node-subtensor"
 
 
 def test_pruned_state_is_a_client_error() -> None:

@@ -13,6 +13,7 @@ from substrateinterface.base import ExtrinsicReceipt
 from node.localnet.chain import Chain
 from node.localnet.extrinsic import RuntimeCall
 from node.localnet.genesis import GenesisConfig
+from node.localnet.metadata_extension import EXTENDED_SPEC_VERSION
 from node.localnet.runtime import (
     ApiContext,
     BlockContext,
@@ -132,7 +133,7 @@ def test_core_runtime_apis(env: tuple[Chain, SubstrateInterface]) -> None:
     version_type = chain.md.type_by_path("sp_version", "RuntimeVersion")
     version = si.runtime_config.create_scale_object(
         f"scale_info::{version_type}", data=ScaleBytes(chain.state_call("Core_version", b"", None)))
-    assert version.decode()["spec_version"] == 461
+    assert version.decode()["spec_version"] == EXTENDED_SPEC_VERSION
     meta = chain.state_call("Metadata_metadata_at_version", struct.pack("<I", 14), None)
     assert meta[0] == 1 and meta.endswith(chain.metadata)
     assert chain.state_call("Metadata_metadata_at_version", struct.pack("<I", 15), None) == b"\x00"

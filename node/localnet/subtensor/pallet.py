@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from node.localnet import pow_register
+from node.localnet.metadata_extension import extending_metadata_at_version
 from node.localnet.runtime import BlockContext, CallContext, Pallet, Runtime, State, Weight, account_bytes
 from node.localnet.subtensor import coinbase, staking, subnets
 from node.localnet.subtensor.admin import AdminUtils
@@ -219,7 +220,14 @@ def install(runtime: Runtime) -> None:
     runtime.add_pallet(SubtensorModule(runtime))
     runtime.add_pallet(Swap(runtime))
     runtime.add_pallet(AdminUtils(runtime))
+    _register_apis(runtime)
+
+
+def _register_apis(runtime: Runtime) -> None:
+    """The runtime APIs, with the V15 metadata extended by the storage items the localnet adds to spec 461."""
     register_apis(runtime)
+    name = "Metadata_metadata_at_version"
+    runtime.register_api(name, extending_metadata_at_version(runtime.apis[name]))
 
 
 def installer(scenario: Any) -> Callable[[Runtime], None]:
@@ -233,7 +241,7 @@ def installer(scenario: Any) -> Callable[[Runtime], None]:
         runtime.add_pallet(SubtensorModule(runtime, sc))
         runtime.add_pallet(Swap(runtime))
         runtime.add_pallet(AdminUtils(runtime))
-        register_apis(runtime)
+        _register_apis(runtime)
 
     return install_with_scenario
 
