@@ -107,7 +107,10 @@ def emit_to_subnets(c: Ctx, to_emit: list[int], block_emission: int) -> None:
         alpha_out = to_u64_32(terms.alpha_out)
         c.set("SubnetAlphaOutEmission", n, value=alpha_out)
         c.ledger.add("SubnetAlphaOut", n, alpha_out)
-        split = em.split_alpha_out(terms.alpha_out, cut, root_prop, bool(c.get("OwnerCutEnabled", n)))
+        # the chain reads the root proportion again here: the issuance now includes this block's alpha
+        issuance = int(c.get("SubnetAlphaIn", n)) + int(c.get("SubnetAlphaOut", n))
+        split_prop = em.root_proportion(issuance, root_tao, tao_weight)
+        split = em.split_alpha_out(terms.alpha_out, cut, split_prop, bool(c.get("OwnerCutEnabled", n)))
         for item, amount in (("PendingOwnerCut", split.owner_cut), ("PendingServerEmission", split.server),
                              ("PendingValidatorEmission", split.validator)):
             c.ledger.add(item, n, amount)
