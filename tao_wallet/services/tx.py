@@ -28,7 +28,7 @@ from node.client.extrinsic import (
     sign_extrinsic,
     signing_payload,
 )
-from node.client.metadata_hash import HashedRuntime, MetadataHashError, hashed_runtime, online_metadata
+from node.client.metadata_hash import MetadataHashError, hashed_runtime, online_metadata
 from node.client.nonces import NonceTracker
 from node.client.runtime import DecodedCall, Runtime, RuntimeMetadataError
 from node.client.submission import Submission, TxPhase, TxState
@@ -441,9 +441,7 @@ def check_unsigned(doc: Any, runtime: Runtime | None = None, metadata_path: Path
     try:
         mode, digest = _doc_metadata_hash(doc)
         if runtime is None and mode == 1:
-            hashed, source = _hashed_runtime_for(doc, metadata_path)
-            _check_digest(hashed, digest, source, int(doc["spec_version"]))
-            runtime = hashed.runtime
+            runtime, source = _hashed_runtime_for(doc, digest, metadata_path)
         runtime = runtime or bundled_runtime(int(doc["spec_version"]), metadata_path)
         if runtime.transaction_version != int(doc["transaction_version"]):
             raise WalletError("runtime_mismatch", "transaction_version differs from the metadata's")
@@ -465,8 +463,10 @@ def check_unsigned(doc: Any, runtime: Runtime | None = None, metadata_path: Path
     return OfflineTx(doc, decoded, payload, ctx, source)
 
 
-def _hashed_runtime_for(doc: dict[str, Any], metadata_path: Path | None) -> tuple[HashedRuntime, str]:
-    """The V15 metadata to decode a mode-1 document with, and where it came from."""
+def _hashed_runtime_for(doc: dict[str, Any], digest: bytes | None,
+                        metadata_path: Path | None) -> tuple[Runtime, str]:
+    """The runtime to decode a mode-1 document with (derived from V15 metadata whose digest must be the
+    document's), and where the metadata came from."""
     if metadata_path is not None:
         source = str(metadata_path)
         try:
@@ -479,20 +479,24 @@ def _hashed_runtime_for(doc: dict[str, Any], metadata_path: Path | None) -> tupl
     else:
         raise WalletError("metadata_missing", "the transaction commits to the chain's metadata hash (mode 1) but "
                           "the file carries no V15 metadata; pass --metadata with the chain's V15 metadata")
+    spec_version, spec_name = int(doc["spec_version"]), str(doc.get("spec_name", ""))
     try:
-        return hashed_runtime(blob), source
+        hashed = hashed_runtime(blob)
     except MetadataHashError as exc:
         raise WalletError("metadata_unreadable", f"cannot use the metadata from {source}: {exc}") from None
+    if (hashed.runtime.spec_version, hashed.runtime.spec_name) != (spec_version, spec_name):
+        raise WalletError("runtime_mismatch", f"the metadata from {source} is runtime {hashed.runtime.spec_name} "
+                          f"spec {hashed.runtime.spec_version}, the transaction was built for {spec_name} spec "
+                          f"{spec_version}")
+    _check_digest(hashed.digest, digest, source)
+    return hashed.runtime, source
 
 
-def _check_digest(hashed: HashedRuntime, digest: bytes | None, source: str, spec_version: int) -> None:
-    if hashed.runtime.spec_version != spec_version:
-        raise WalletError("runtime_mismatch", f"the metadata from {source} is runtime spec "
-                          f"{hashed.runtime.spec_version}, the transaction was built for spec {spec_version}")
-    if hashed.digest != digest:
+def _check_digest(computed: bytes, digest: bytes | None, source: str) -> None:
+    if computed != digest:
         raise WalletError(
             "metadata_hash_mismatch",
-            f"the metadata from {source} hashes to 0x{hashed.digest.hex()}, but the transaction commits to "
+            f"the metadata from {source} hashes to 0x{computed.hex()}, but the transaction commits to "
             f"0x{(digest or b'').hex()}; refusing to sign: the call could have been decoded with altered "
             "metadata (the chain would reject the signature anyway)",
         )
