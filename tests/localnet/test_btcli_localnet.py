@@ -113,7 +113,7 @@ def test_btcli_wallet_balance(cli: Btcli, demo_net: LocalnetHandle) -> None:
     assert answer["balances"]["w1"]["free"] >= 1000.0
 
 
-def test_btcli_subnets_list(cli: Btcli) -> None:
+def test_btcli_subnets_list(cli: Btcli, demo_net: LocalnetHandle) -> None:
     answer = cli.json("subnets", "list", wallet=False)
     assert isinstance(answer, dict)
     sc = load_scenario(DEMO_SCENARIO)
@@ -125,6 +125,21 @@ def test_btcli_subnets_list(cli: Btcli) -> None:
         assert row["tempo"]["sn_tempo"] == sc.tempo
         assert row["liquidity"]["tao_in"] >= spec.pool_tao  # emission only adds TAO to the pool
         assert 0 < row["price"] < 1
+    # btcli's Emission is SubnetTaoInEmission: 0 while root holds no TAO (every subnet's TAO emission then
+    # buys alpha, SubnetExcessTao), as on chain; see docs/localnet-rules.md
+    from substrateinterface import SubstrateInterface
+
+    substrate = SubstrateInterface(url=demo_net.url)
+    try:
+        root_tao = substrate.query("SubtensorModule", "SubnetTAO", [0]).value
+        excess = [substrate.query("SubtensorModule", "SubnetExcessTao", [n]).value for n in range(1, len(sc.subnets) + 1)]
+    finally:
+        substrate.close()
+    emissions = [subnets[str(n)]["emission"] for n in range(1, len(sc.subnets) + 1)]
+    if root_tao == 0:
+        assert emissions == [0] * len(sc.subnets) and all(e > 0 for e in excess), (emissions, excess)
+    else:
+        assert all(e > 0 for e in emissions), emissions
 
 
 def test_btcli_subnets_show(cli: Btcli, demo_net: LocalnetHandle) -> None:
