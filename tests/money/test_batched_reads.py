@@ -8,6 +8,7 @@ epochs) over a real WebSocket: every column the storage reader returns is compar
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -142,6 +143,19 @@ def test_pipelined_reads_answer_in_order_and_report_errors(chain: ChainService) 
     assert err.value.method == "no_such_method"
     assert client.rpc("system_health", []) is not None  # the connection is still usable
     assert client.read_many([]) == []
+
+
+def test_reads_skip_notifications_of_an_unfollowed_subscription(net: Any) -> None:
+    """A subscription opened with a plain request keeps sending heads on the same socket; reads still get
+    their own answers (the notifications are dropped, not mistaken for answers)."""
+    client = ChainClient([net.url])
+    sub_id = client.rpc("chain_subscribeNewHeads", [])
+    net.chain.produce_blocks(3)
+    time.sleep(0.3)  # let the three head notifications reach our socket before the reads
+    best = client.best_block()
+    assert client.read_many([("chain_getBlockHash", [best.number]), ("system_health", [])])[0] == "0x" + best.hash.hex()
+    assert client.rpc("chain_unsubscribeNewHeads", [sub_id]) is True
+    client.close()
 
 
 # --- the V15 metadata cache -------------------------------------------------------------------------------
