@@ -185,7 +185,18 @@ class RuntimeApi:
     def storage(self, pallet: str, item: str, *keys: bytes, default: Any = None, at: bytes | None = None) -> Any:
         """A storage value decoded with the V15 types; absent optional values give `default`, absent
         values with a chain default give that default (as the runtime would)."""
-        api = self._api()
+        entry, raw = self.storage_raw(pallet, item, *keys, at=at)
+        if raw is None:
+            return default
+        return self.decode(entry.value_type, raw)
+
+    def storage_raw(self, pallet: str, item: str, *keys: bytes, at: bytes | None = None) -> tuple[StorageEntry, bytes | None]:
+        """The item's metadata and its raw value: the chain's default when absent, None only for an absent
+        optional value.
+
+        Raises:
+            WalletError: "runtime_mismatch" when this runtime has no such item.
+        """
         entry = self.entry(pallet, item)
         if entry is None:
             raise WalletError("runtime_mismatch", f"this chain's runtime has no storage {pallet}.{item}")
@@ -193,12 +204,20 @@ class RuntimeApi:
         params: list[Any] = ["0x" + key.hex()] + ([] if at is None else ["0x" + at.hex()])
         result = self.client.read("state_getStorage", params)
         if result is None:
-            if entry.optional:
-                return default
-            raw = entry.default
-        else:
-            raw = bytes.fromhex(str(result)[2:])
-        return bt_decode.decode(f"scale_info::{entry.value_type}", api.registry, raw)
+            return entry, (None if entry.optional else entry.default)
+        return entry, bytes.fromhex(str(result)[2:])
+
+    def scalar(self, type_id: int, raw: bytes) -> Any:
+        """A value of a fixed-width primitive type (seen through newtypes) decoded directly, as bt-decode
+        would after `unwrap` (an int, or a bool); other types through bt-decode, unwrapped."""
+        prim = self.primitive(type_id)
+        code = FIXED_WIDTH.get(prim or "")
+        if code is not None and len(raw) == array(code).itemsize:
+            if prim == "bool" and raw[0] in (0, 1):
+                return raw[0] == 1
+            if prim != "bool":
+                return int.from_bytes(raw, "little", signed=prim.startswith("i"))  # type: ignore[union-attr]
+        return unwrap(self.decode(type_id, raw))
 
     def account(self, public_key: bytes) -> tuple[int, int, int, int]:
         """(free, reserved, frozen, nonce) in rao from System.Account."""

@@ -111,6 +111,27 @@ def test_portfolio_equals_one_quote_per_position(chain: ChainService) -> None:
     assert view.stake_spot == sum((p.value_spot for p in view.positions), rao_to_tao(0))
 
 
+def test_direct_fixed_width_reads_equal_bt_decode(chain: ChainService) -> None:
+    from tao_wallet.services.runtime_api import num, unwrap
+
+    service = SubnetService(chain)
+    api = service.api
+    net1, hot = (1).to_bytes(2, "little"), SCENARIO.key(1, "validator-hotkey", 0)
+    scalars: list[tuple[str, tuple[bytes, ...]]] = [
+        ("SubnetworkN", (net1,)), ("MaxAllowedUids", (net1,)), ("Burn", (net1,)), ("Tempo", (net1,)),
+        ("ImmunityPeriod", (net1,)), ("MinDelegateTake", ()), ("Delegates", (hot,)), ("Uids", (net1, hot)),
+        ("Uids", (net1, b"\x05" * 32)), ("AlphaDividendsPerSubnet", (net1, hot)), ("NetworksAdded", (net1,)),
+        ("SubnetOwner", (net1,)),
+    ]
+    for item, keys in scalars:
+        assert service._storage(item, *keys) == unwrap(api.storage("SubtensorModule", item, *keys)), item
+    assert service._storage("Uids", net1, b"\x05" * 32) is None and service._storage("NetworksAdded", net1) is True
+    for item in ("ValidatorTrust", "Incentive", "Emission", "ValidatorPermit", "LastUpdate", "Active"):
+        direct = service._vec(item, net1)
+        assert direct == [num(v) for v in api.storage("SubtensorModule", item, net1, default=())], item
+        assert len(direct) == 75
+
+
 # --- fixed-width vectors ------------------------------------------------------------------------------
 
 
