@@ -46,7 +46,7 @@ class _Api:
     registry: Any
     outputs: dict[str, int]
     storage: dict[tuple[str, str], StorageEntry]
-    types: list[dict[str, Any]]
+    types: dict[int, dict[str, Any]]
 
 
 #: Decoded V15 registries by runtime (see metadata_cache.cache_key): decoding costs ~20 ms, fetching
@@ -108,6 +108,7 @@ class RuntimeApi:
 
     Args:
         client: the chain connection.
+        cache_root: where the V15 metadata cache lives (default: `paths.cache_dir()`).
     """
 
     def __init__(self, client: ChainClient, cache_root: Path | None = None) -> None:
@@ -163,7 +164,7 @@ class RuntimeApi:
                 storage[(pallet["name"], entry["name"])] = StorageEntry(
                     prefix + twox_128(entry["name"].encode()), hashers, value_type, bytes(entry["default"]),
                     entry["modifier"] == "Optional")
-        types = [t["type"] for t in sorted(value["types"]["types"], key=lambda t: int(t["id"]))]
+        types = {int(t["id"]): t["type"] for t in value["types"]["types"]}
         return _Api(bt_decode.PortableRegistry.from_metadata_v15(md), outputs, storage, types)
 
     def _v15_from_node(self) -> bytes | None:
