@@ -1,4 +1,5 @@
-"""StakeScreen: stake, unstake, move, swap or transfer stake with a live quote, then preview -> confirm -> status."""
+"""StakeScreen: stake, unstake (amount, whole position, everything, all alpha to root), move, swap or transfer
+stake with a live quote, then preview -> confirm -> status."""
 
 from __future__ import annotations
 
@@ -16,8 +17,13 @@ from tao_wallet.paths import ASSETS
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.money_session import MoneySession
 
-ACTIONS = [("Stake TAO", "stake"), ("Unstake", "unstake"), ("Move to another hotkey", "move"),
+ACTIONS = [("Stake TAO", "stake"), ("Unstake", "unstake"),
+           ("Unstake the whole position (limit price)", "unstake_full"),
+           ("Unstake everything from the hotkey (all subnets, to TAO)", "unstake_all"),
+           ("Move all alpha of the hotkey to root", "unstake_all_alpha"), ("Move to another hotkey", "move"),
            ("Swap to another subnet", "swap"), ("Transfer to another coldkey", "transfer")]
+HOTKEY_ONLY = ("unstake_all", "unstake_all_alpha")
+"""Actions on every subnet of the hotkey: no netuid or amount."""
 
 
 class StakeScreen(TxFlow):
@@ -82,10 +88,13 @@ class StakeScreen(TxFlow):
         self._refresh_quote()
 
     def _show_fields(self, action: str) -> None:
+        self.query_one("#netuid").display = action not in HOTKEY_ONLY
+        self.query_one("#amount").display = action not in (*HOTKEY_ONLY, "unstake_full")
         self.query_one("#dest-hotkey").display = action == "move"
         self.query_one("#dest-netuid").display = action in ("move", "swap", "transfer")
         self.query_one("#dest-coldkey").display = action == "transfer"
-        self.query_one("#limit-row").display = action in ("stake", "unstake", "swap")
+        self.query_one("#limit-row").display = action in ("stake", "unstake", "swap", "unstake_full")
+        self.query_one("#partial").display = action != "unstake_full"  # the full-position call has no partial fill
 
     def _value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
@@ -140,7 +149,13 @@ class StakeScreen(TxFlow):
         s = self.session.staking
         coldkey = self.session.coldkey_address(self.wallet)
         hotkey, amount = self._value("hotkey"), self._value("amount") or None
+        if action == "unstake_all":
+            return s.prepare_unstake_all(coldkey, hotkey)
+        if action == "unstake_all_alpha":
+            return s.prepare_unstake_all_alpha(coldkey, hotkey)
         netuid = self._int("netuid", "netuid")
+        if action == "unstake_full":
+            return s.prepare_unstake_full(coldkey, hotkey, netuid, tolerance_pct=self._tolerance())
         partial = self.query_one("#partial", Checkbox).value
         if action == "stake":
             if amount is None:
@@ -162,5 +177,7 @@ class StakeScreen(TxFlow):
         return self.session.send(self.session.staking, prepared, self.wallet, self._value("password"), on_status)
 
 
-ACTIONS_TITLES = [("stake", "Staking"), ("unstake", "Unstaking"), ("move", "Moving stake"),
+ACTIONS_TITLES = [("stake", "Staking"), ("unstake", "Unstaking"), ("unstake_full", "Unstaking the whole position"),
+                  ("unstake_all", "Unstaking everything"), ("unstake_all_alpha", "Moving all alpha to root"),
+                  ("move", "Moving stake"),
                   ("swap", "Swapping stake"), ("transfer", "Transferring stake")]

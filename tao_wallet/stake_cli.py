@@ -176,6 +176,32 @@ def stake_unstake_all(hotkey: str, **kw: Any) -> None:
     _execute(ctx, service, service.prepare_unstake_all(ctx.coldkey, ctx.hotkey(hotkey)), **kw)
 
 
+@stake_group.command("remove-full")
+@click.option("--hotkey", required=True)
+@click.option("--netuid", type=int, required=True)
+@click.option("--tolerance", default="0.5", show_default=True,
+              help="Slippage tolerance in percent: the limit price sent to the chain (all or nothing).")
+@click.option("--no-limit", is_flag=True, help="Market order (no limit price): not safe.")
+@_tx_options
+def stake_remove_full(hotkey: str, netuid: int, tolerance: str, no_limit: bool, **kw: Any) -> None:
+    """Unstake a whole position (remove_stake_full_limit): everything held when it executes, with a limit price."""
+    ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
+    service = _staking(ctx)
+    prepared = service.prepare_unstake_full(ctx.coldkey, ctx.hotkey(hotkey), netuid,
+                                            tolerance_pct=_tolerance(tolerance, no_limit))
+    _execute(ctx, service, prepared, **kw)
+
+
+@stake_group.command("unstake-all-alpha")
+@click.option("--hotkey", required=True)
+@_tx_options
+def stake_unstake_all_alpha(hotkey: str, **kw: Any) -> None:
+    """Sell a hotkey's alpha on every subnet and restake the TAO on root (subnet 0)."""
+    ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
+    service = _staking(ctx)
+    _execute(ctx, service, service.prepare_unstake_all_alpha(ctx.coldkey, ctx.hotkey(hotkey)), **kw)
+
+
 @stake_group.command("move")
 @click.option("--origin-hotkey", required=True)
 @click.option("--dest-hotkey", required=True)

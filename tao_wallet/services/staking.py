@@ -1,4 +1,5 @@
-"""Stake, unstake, unstake-all, move, swap and transfer stake: validated, quoted, previewed, then sent.
+"""Stake, unstake (amount or whole position), unstake-all (to TAO or to root), move, swap and transfer stake:
+validated, quoted, previewed, then sent.
 
 Safe by default: stake and unstake use add_stake_limit/remove_stake_limit with a limit price from the
 user's tolerance and allow_partial=False, so the chain refuses rather than filling at a worse price.
@@ -152,25 +153,75 @@ class StakingService:
         """Unstake everything from `hotkey` on every subnet (unstake_all: no limit price on chain)."""
         ck = decode_address(coldkey)
         hk = self.require_hotkey(hotkey)
-        rows = []
-        total = 0
-        with chain_errors():
-            infos = self.quotes.api.call("StakeInfoRuntimeApi_get_stake_info_for_coldkey", ck)
-        for info in infos:
-            if acct(info["hotkey"]) == hk and num(info["stake"]):
-                netuid, alpha = num(info["netuid"]), num(info["stake"])
-                tao_out, _ = self.quotes.sim_unstake(netuid, alpha)
-                total += tao_out
-                rows.append((f"Subnet {netuid}", f"{_alpha(rao_to_tao(alpha))} -> ~{format_tao(rao_to_tao(tao_out))}"))
+        rows, total, _ = self._positions_of(ck, hk, include_root=True)
         if not rows:
             raise WalletError("no_stake", f"you have no stake on hotkey {encode_address(hk)}")
         call = compose(self.chain, S, "unstake_all", {"hotkey": account_arg(hk)})
         return preview_call(
             self.chain, ck, call, action=f"Unstake everything from hotkey {encode_address(hk)}",
             destination=f"hotkey {encode_address(hk)} on {len(rows)} subnet(s)",
-            details=(*tuple(rows), ("Expected TAO", format_tao(rao_to_tao(total)))),
+            details=(*rows, ("Expected TAO", format_tao(rao_to_tao(total)))),
             warnings=("unstake_all has no limit price: it sells at whatever the pools pay when it executes",),
         )
+
+    def prepare_unstake_full(self, coldkey: str, hotkey: str, netuid: int, *,
+                             tolerance_pct: Decimal | None = DEFAULT_TOLERANCE) -> PreparedTx:
+        """Unstake the whole position on (hotkey, netuid) with remove_stake_full_limit.
+
+        Unlike unstaking the amount held now, the chain sells whatever the position holds when the call
+        executes (emissions arriving meanwhile leave no dust). With a tolerance the limit price makes the
+        chain refuse rather than sell below it (all or nothing: the call has no partial fill).
+        """
+        ck = decode_address(coldkey)
+        self.quotes.require_subnet(netuid)
+        hk = self.require_hotkey(hotkey)
+        alpha, _ = self._held(ck, hk, netuid, None)
+        quote, limit = self.quotes.quote(netuid, "unstake", alpha, tolerance_pct, False)
+        call = compose(self.chain, S, "remove_stake_full_limit", {"hotkey": account_arg(hk), "netuid": netuid,
+                                                                   "limit_price": limit})
+        return preview_call(
+            self.chain, ck, call, action=f"Unstake the whole position on subnet {netuid}",
+            destination=f"hotkey {encode_address(hk)} on subnet {netuid}", quote=quote,
+            details=(("Position now", _alpha(rao_to_tao(alpha))), *self._quote_rows(quote, "TAO"),
+                     ("Amount", "everything held when it executes")),
+            warnings=self._quote_warnings(quote),
+        )
+
+    def prepare_unstake_all_alpha(self, coldkey: str, hotkey: str) -> PreparedTx:
+        """Sell the alpha of `hotkey` on every subnet and restake the TAO on root (subnet 0), same hotkey
+        (unstake_all_alpha: no limit price on chain). Root stake is left as it is."""
+        ck = decode_address(coldkey)
+        hk = self.require_hotkey(hotkey)
+        rows, total, netuids = self._positions_of(ck, hk, include_root=False)
+        if not rows:
+            raise WalletError("no_stake", f"you have no alpha stake (outside root) on hotkey {encode_address(hk)}")
+        root_now = self.stake_alpha(ck, hk, 0)
+        call = compose(self.chain, S, "unstake_all_alpha", {"hotkey": account_arg(hk)})
+        return preview_call(
+            self.chain, ck, call, action=f"Move all alpha of hotkey {encode_address(hk)} to root",
+            destination=f"root (subnet 0) stake on hotkey {encode_address(hk)}",
+            details=(*rows, ("Expected TAO", format_tao(rao_to_tao(total))),
+                     ("Root stake after", f"~{format_tao(rao_to_tao(root_now + total))} "
+                      f"(now {format_tao(rao_to_tao(root_now))})")),
+            warnings=(f"sells on subnet(s) {', '.join(map(str, netuids))} with no limit price: at whatever the "
+                      "pools pay when it executes",),
+        )
+
+    def _positions_of(self, ck: bytes, hk: bytes, *, include_root: bool) -> tuple[
+            tuple[tuple[str, str], ...], int, list[int]]:
+        """Preview rows (alpha -> ~TAO at the pool now), the expected TAO and the netuids of `hk`'s stakes."""
+        rows, total, netuids = [], 0, []
+        with chain_errors():
+            infos = self.quotes.api.call("StakeInfoRuntimeApi_get_stake_info_for_coldkey", ck)
+        for info in infos:
+            netuid, alpha = num(info["netuid"]), num(info["stake"])
+            if acct(info["hotkey"]) != hk or not alpha or (netuid == 0 and not include_root):
+                continue
+            tao_out, _ = self.quotes.sim_unstake(netuid, alpha)
+            total += tao_out
+            netuids.append(netuid)
+            rows.append((f"Subnet {netuid}", f"{_alpha(rao_to_tao(alpha))} -> ~{format_tao(rao_to_tao(tao_out))}"))
+        return tuple(rows), total, netuids
 
     # --- move / swap / transfer ---------------------------------------------------------------------
 
