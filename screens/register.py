@@ -1,4 +1,5 @@
-"""RegisterScreen: burned_register a hotkey (cost, immunity, pruning risk), create a subnet, set validator take."""
+"""RegisterScreen: burned_register a hotkey (cost, immunity, pruning risk: the uid that would be replaced now and
+where the wallet's own uids stand), create a subnet (lock cost, optional identity), set validator take."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from screens.widgets.tx_flow import TxFlow
@@ -16,6 +17,8 @@ from tao_wallet.services.errors import WalletError
 from tao_wallet.services.money_session import MoneySession
 
 ACTIONS = [("Register a hotkey (burn)", "register"), ("Create a subnet", "create"), ("Set validator take", "take")]
+IDENTITY_INPUTS = [("subnet_name", "subnet name"), ("github_repo", "GitHub repository"), ("subnet_url", "website"),
+                   ("subnet_contact", "contact"), ("discord", "Discord"), ("description", "description")]
 
 
 class RegisterScreen(TxFlow):
@@ -39,6 +42,10 @@ class RegisterScreen(TxFlow):
                         type="integer")
             yield Input(placeholder="hotkey (SS58 or this wallet's hotkey name)", id="hotkey")
             yield Input(placeholder="take in percent (set take)", id="take")
+            with Vertical(id="identity"):
+                yield Label("Subnet identity (optional; set in the same call)")
+                for field, hint in IDENTITY_INPUTS:
+                    yield Input(placeholder=hint, id=f"id-{field}")
             yield Input(placeholder="wallet password (empty if unencrypted)", password=True, id="password")
             yield Static("", id="quote", markup=False)
             yield Static("", id="error", markup=False)
@@ -57,6 +64,7 @@ class RegisterScreen(TxFlow):
     def _fields(self, action: str) -> None:
         self.query_one("#netuid").display = action == "register"
         self.query_one("#take").display = action == "take"
+        self.query_one("#identity").display = action == "create"
 
     @on(Input.Changed, "#netuid")
     def _netuid_changed(self, event: Input.Changed) -> None:
@@ -65,10 +73,20 @@ class RegisterScreen(TxFlow):
 
     @work(thread=True, exclusive=True, group="reg-info", exit_on_error=False)
     def _info(self, netuid: int) -> None:
+        from tao_wallet.services.registration import own_text, replaced_text
+
         try:
-            info = self.session.registration.info(netuid)
-            text = (f"Subnet {netuid}: burn {info.cost} TAO, uids {info.uids}/{info.max_uids}, immunity "
-                    f"{info.immunity_period} blocks. {info.pruning_risk}")
+            reg = self.session.registration
+            info = reg.info(netuid)
+            own = [str(h.address) for h in self.session.wallets.get(self.wallet).hotkeys if h.address]
+            pruning = reg.pruning(netuid, own)
+            lines = [f"Subnet {netuid}: burn {info.cost} TAO, uids {info.uids}/{info.max_uids}, immunity "
+                     f"{info.immunity_period} blocks. {info.pruning_risk}"]
+            if pruning.full:
+                lines.append("Registering now replaces " + (replaced_text(pruning.next_pruned) if pruning.next_pruned
+                             else "nobody: every uid is protected, the chain would refuse (NoNeuronIdAvailable)"))
+            lines += [f"Your hotkey {u.hotkey[:10]}…: {own_text(u, pruning.candidates)}" for u in pruning.own]
+            text = "\n".join(lines)
         except WalletError as exc:
             text = exc.message
         self.app.call_from_thread(self.query_one("#quote", Static).update, text)
@@ -94,7 +112,8 @@ class RegisterScreen(TxFlow):
                 raise WalletError("invalid_netuid", "give the netuid as a whole number")
             return reg.prepare_register(coldkey, self._hotkey(), int(self._value("netuid")))
         if action == "create":
-            return reg.prepare_create_subnet(coldkey, self._hotkey())
+            identity = {field: self._value(f"id-{field}") for field, _ in IDENTITY_INPUTS}
+            return reg.prepare_create_subnet(coldkey, self._hotkey(), identity)
         return reg.prepare_set_take(coldkey, self._hotkey(), self._value("take"))
 
     def _send(self, prepared: Any, on_status: Any) -> TxStatusView:

@@ -383,12 +383,55 @@ def subnets_register(netuid: int, hotkey: str, **kw: Any) -> None:
 
 @subnets_group.command("create")
 @click.option("--hotkey", required=True, help="Owner hotkey of the new subnet.")
+@click.option("--subnet-name", "subnet_name", default="", help="Subnet identity: name (sets the identity in the same call).")
+@click.option("--github", "github_repo", default="", help="Identity: GitHub repository URL.")
+@click.option("--contact", "subnet_contact", default="", help="Identity: contact.")
+@click.option("--url", "subnet_url", default="", help="Identity: website.")
+@click.option("--discord", default="", help="Identity: Discord handle.")
+@click.option("--description", default="", help="Identity: description.")
+@click.option("--logo-url", default="", help="Identity: logo URL.")
+@click.option("--additional", default="", help="Identity: anything else.")
 @_tx_options
 def subnets_create(hotkey: str, **kw: Any) -> None:
-    """Create a subnet (shows the lock cost)."""
+    """Create a subnet (shows the lock cost), optionally with its identity (register_network_with_identity)."""
+    from tao_wallet.services.registration import IDENTITY_FIELDS
+
+    identity = {name: kw.pop(name) for name in IDENTITY_FIELDS}
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _registration(ctx)
-    _execute(ctx, service, service.prepare_create_subnet(ctx.coldkey, ctx.hotkey(hotkey)), **kw)
+    prepared = service.prepare_create_subnet(ctx.coldkey, ctx.hotkey(hotkey), identity)
+    _execute(ctx, service, prepared, **kw)
+
+
+@subnets_group.command("pruning")
+@click.option("--netuid", type=int, required=True)
+@wallet_options
+@network_option
+@click.option("--json", "as_json", is_flag=True)
+def subnets_pruning(netuid: int, wallet_path: Path | None, wallet_name: str, network: str | None,
+                    as_json: bool) -> None:
+    """Which uid registering now would replace, and immunity and pruning rank of this wallet's hotkeys."""
+    from tao_wallet.services.registration import RegistrationService, own_text, replaced_text
+
+    config = load_cli_config(wallet_path, network)
+    wallets = wallet_service(config.wallet_path)
+    own = [str(h.address) for h in wallets.get(wallet_name).hotkeys if h.address] if wallet_name else []
+    view = RegistrationService(chain_for(config.network)).pruning(netuid, own)
+    if as_json:
+        echo_json(asdict(view))
+        return
+    click.echo(f"subnet {netuid} at block #{view.block}: {view.uids}/{view.max_uids} uids, immunity "
+               f"{view.immunity_period} blocks, min non-immune {view.min_non_immune}")
+    if not view.full:
+        click.echo("  not full: registering now takes a free uid, no one is replaced")
+    elif view.next_pruned is None:
+        click.echo("  full and every uid is protected: registering now would fail (NoNeuronIdAvailable)")
+    else:
+        click.echo(f"  registering now replaces {replaced_text(view.next_pruned)}")
+    for u in view.own:
+        click.echo(f"  your hotkey {u.hotkey}: {own_text(u, view.candidates)}")
+    if own and not view.own:
+        click.echo(f"  none of wallet {wallet_name!r}'s hotkeys is registered on subnet {netuid}")
 
 
 @subnets_group.command("set-take")
