@@ -95,7 +95,8 @@ class MoneyMenuScreen(Screen[None]):
 
     @work(thread=True, group="pending-reconnect", exit_on_error=False)
     def _recheck_after_reconnect(self) -> None:
-        """The connection came back: re-check every pending transaction and say what is now known."""
+        """The connection came back (or a session opened with transactions left pending by an earlier run):
+        re-check every pending transaction and say what is now known."""
         session = self.session
         if session is None or not session.has_pending():
             return
@@ -106,7 +107,7 @@ class MoneyMenuScreen(Screen[None]):
                                       severity="warning")
             return
         lines = [f"{v.tx_hash[:10]}…: {v.state_text()}" for v in views]
-        self.app.call_from_thread(self._rechecked, "Reconnected; pending transactions re-checked:\n" + "\n".join(lines))
+        self.app.call_from_thread(self._rechecked, "Pending transactions re-checked:\n" + "\n".join(lines))
 
     def _rechecked(self, text: str) -> None:
         from screens.pending import PendingScreen
@@ -136,6 +137,8 @@ class MoneyMenuScreen(Screen[None]):
             if self.session is None:
                 self.session = self._factory()
                 self.session.chain.head()
+                if self.session.has_pending():  # left by an earlier run: re-check now that we are connected
+                    self.app.call_from_thread(self._recheck_after_reconnect)
             wallet = self._wallet()
             if key == "faucet":
                 if wallet is None:

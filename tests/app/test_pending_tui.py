@@ -170,3 +170,40 @@ async def test_resend_only_when_nonce_unused_and_after_confirm(node_url: str, pr
     assert _free(node_url, dest) == 10**9
     assert not list((tmp_path / "pending").glob("*.json"))
     session.close()
+
+
+async def test_transactions_left_by_an_earlier_run_are_rechecked_when_the_money_menu_connects(
+    node_url: str, proxy: TcpProxy
+) -> None:
+    """A submit swallowed in an earlier run stays on disk; the next app session re-checks it by itself."""
+    from node.client.client import ChainClient
+    from tao_wallet.services.transfers import TransferService
+
+    sender = _wallet(node_url, "earlier")
+    dest = new_account().address
+    root = Path(os.environ["TAO_WALLET_PATH"])
+    profile = NetworkProfile("proxied", (proxy.url,))
+    earlier = ChainService(profile, client=ChainClient([proxy.url], timeout=5.0, max_rounds=2, backoff=0.2))
+    transfers = TransferService(earlier)  # the default pending store, as the app uses
+    prepared = transfers.prepare(sender, dest, "1", "keep_alive")
+    proxy.arm("swallow")
+    signer = WalletService(root).signer("earlier")
+    assert transfers.send(prepared, signer).phase == "unknown"
+    transfers.runner.close()
+    earlier.close()
+
+    connection = ChainConnection(profile, embedded=False)
+    app = TaoWalletApp(WalletService(root), AppConfig(wallet_path=root), connection=connection)
+    app.head_interval, app.head_backoff_max = 0.1, 0.5
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_for(pilot, lambda: app.connection == "online", 60)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, MoneyMenuScreen))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PendingScreen))
+        screen = app.screen
+        assert isinstance(screen, PendingScreen)
+        await wait_for(pilot, lambda: bool(screen.views) and screen.views[0].resend_safe is True, 60)
+        assert "never received" in screen.views[0].detail
+        assert not screen.query_one("#resend", Button).disabled
+    assert _free(node_url, dest) == 0  # nothing re-sent without the user's confirm
