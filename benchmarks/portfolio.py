@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -324,6 +325,7 @@ def main() -> None:
         if ratios:
             print(f"  ratio {labels[tool]} / tao-wallet: {', '.join(ratios)}")
     handle.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
