@@ -8,6 +8,7 @@ of the network is re-checked and the outcome is announced (and shown on the Pend
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -40,14 +41,14 @@ class MoneyCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, key in self._entries():
-            yield DiscoveryHit(title, lambda key=key: self._open(key), help=f"Open {title.removeprefix('Money: ')}")
+            yield DiscoveryHit(title, partial(self._open, key), help=f"Open {title.removeprefix('Money: ')}")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, key in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), lambda key=key: self._open(key), text=title)
+                yield Hit(score, matcher.highlight(title), partial(self._open, key), text=title)
 
 
 class MoneyMenuScreen(Screen[None]):
