@@ -6,7 +6,10 @@ UTF-8 in pure Python (~0.4 s for a 4096-uid metagraph answer; JSON-RPC hex is AS
 cannot send several requests before reading their answers. substrate-interface is still available to
 callers through `ChainClient.substrate`, on its own connection, built only when asked for.
 
-Not thread-safe: `ChainClient` serialises every use under its lock.
+Not thread-safe: `ChainClient` serialises every use under its lock. Requests may be made from inside a
+subscription's handler (Submission reads the block when `inBlock` arrives): notifications of a followed
+subscription that arrive meanwhile are kept for it, never dropped; only notifications of subscriptions
+nobody follows any more are discarded.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class JsonRpcSocket:
         self.url = url
         self._ws = websocket.create_connection(url, timeout=timeout, **WS_OPTIONS)
         self._next_id = 1
+        self._followed: set[str] = set()  # subscription ids a `subscribe` call is following now
+        self._kept: list[dict[str, Any]] = []  # their notifications that arrived during other requests
 
     def settimeout(self, seconds: float) -> None:
         """Change the receive timeout (subscriptions wait longer than plain requests)."""
@@ -61,10 +66,15 @@ class JsonRpcSocket:
         message: dict[str, Any] = json.loads(text)
         return message
 
+    def _keep_or_drop(self, message: dict[str, Any]) -> None:
+        note = message.get("params")
+        if isinstance(note, dict) and str(note.get("subscription")) in self._followed:
+            self._kept.append(message)
+
     def request(self, method: str, params: list[Any]) -> dict[str, Any]:
         """Send one request and return its whole answer (`result` or `error`).
 
-        Notifications of subscriptions nobody follows any more are dropped while waiting.
+        Notifications arriving meanwhile are kept for the subscription that follows them (see module doc).
         """
         return self.request_many([(method, params)])[0]
 
@@ -81,7 +91,8 @@ class JsonRpcSocket:
             message = self._receive()
             index = wanted.pop(message.get("id", -1), None) if "id" in message else None
             if index is None:
-                continue  # a stray notification (e.g. an old subscription's update)
+                self._keep_or_drop(message)  # a notification, or the answer of nothing we wait for
+                continue
             answers[index] = message
             missing -= 1
         return [a for a in answers if a is not None]
@@ -105,11 +116,29 @@ class JsonRpcSocket:
                 sub_id = str(message["result"])
             elif "params" in message:
                 early.append(message)  # a notification may in principle overtake the id answer
-        pending = [m for m in early if m["params"].get("subscription") == sub_id]
-        while True:
-            message = pending.pop(0) if pending else self._receive()
-            if message.get("params", {}).get("subscription") != sub_id:
-                continue
-            value = handler(message, sub_id)
-            if value is not None:
-                return {"result": value}, sub_id
+        pending = [m for m in early if str(m["params"].get("subscription")) == sub_id]
+        for message in early:
+            if message not in pending:
+                self._keep_or_drop(message)
+        self._followed.add(sub_id)
+        try:
+            while True:
+                if pending:
+                    message = pending.pop(0)
+                else:
+                    mine = [m for m in self._kept if str(m["params"].get("subscription")) == sub_id]
+                    if mine:
+                        message = mine[0]
+                        self._kept.remove(message)
+                    else:
+                        message = self._receive()
+                note = message.get("params")
+                if not isinstance(note, dict) or str(note.get("subscription")) != sub_id:
+                    self._keep_or_drop(message)
+                    continue
+                value = handler(message, sub_id)  # may make requests on this socket (they keep our updates)
+                if value is not None:
+                    return {"result": value}, sub_id
+        finally:
+            self._followed.discard(sub_id)
+            self._kept = [m for m in self._kept if str(m["params"].get("subscription")) != sub_id]

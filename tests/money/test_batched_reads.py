@@ -179,6 +179,28 @@ def test_reads_skip_notifications_of_an_unfollowed_subscription(net: Any) -> Non
     client.close()
 
 
+def test_a_subscription_keeps_updates_that_arrive_during_reads_in_its_handler(net: Any) -> None:
+    """Submission reads the block inside its `inBlock` handler; the next update arriving meanwhile must
+    still reach the handler (the transport keeps it), not be lost until the idle timeout."""
+    client = ChainClient([net.url])
+    heads: list[int] = []
+
+    def on_head(header: Any) -> Any:
+        heads.append(int(header["number"], 16))
+        if len(heads) == 1:
+            net.chain.produce_blocks(1)
+            time.sleep(0.3)  # the new head's notification is on the socket before our reads
+            assert client.read_many([("system_health", []), ("chain_getBlockHash", [heads[0]])])[1]
+            return None
+        return heads[-1]
+
+    started = time.monotonic()
+    body, sub_id = client.subscribe("chain_subscribeNewHeads", [], on_head, idle_timeout=5)
+    assert body == {"result": heads[0] + 1} and sub_id and time.monotonic() - started < 4
+    client.rpc("chain_unsubscribeNewHeads", [sub_id])
+    client.close()
+
+
 # --- the V15 metadata cache -------------------------------------------------------------------------------
 
 

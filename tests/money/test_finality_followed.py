@@ -1,17 +1,15 @@
 """Following a transaction to finality must not lose the node's `finalized` notification.
 
 On the instant-seal localnet `inBlock` and `finalized` arrive back to back. `Submission` reads the block
-(header, body, events) on the same connection when `inBlock` arrives; node.client.transport's
-`request_many` drops every message that is not an answer, so the `finalized` notification is lost, the
-subscription idles for 60 s, the status goes `unknown` ("connection lost") and `resolve()` then finds the
-block finalized. Every CLI/TUI transaction waiting for finality takes 60 s and shows a false alarm.
+(header, body, events) on the same connection when `inBlock` arrives; node.client.transport keeps the
+notifications of a followed subscription that arrive during those reads (it used to drop them: the
+subscription then idled for 60 s, the status went `unknown` ("connection lost") and `resolve()` found the
+block finalized, a false alarm on every CLI/TUI transaction waiting for finality).
 """
 
 from __future__ import annotations
 
 import time
-
-import pytest
 
 from tao_wallet.models import TxStatusView
 from tao_wallet.services.chain import ChainService
@@ -19,9 +17,6 @@ from tao_wallet.services.transfers import AddressBook, TransferService
 from tests.money.conftest import Funder, fresh_keypair, signer_of
 
 
-@pytest.mark.slow  # 60 s while the bug is there
-@pytest.mark.xfail(strict=True, reason="node/client/transport.py request_many drops subscription notifications "
-                   "received while Submission reads the block on the same socket (see module docstring)")
 def test_finalized_is_followed_without_a_false_connection_loss(funder: Funder, chain: ChainService,
                                                                tmp_path: object) -> None:
     sender, dest = fresh_keypair(), fresh_keypair()
