@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.widgets import Input, Select, Static
 
 from screens.stake import StakeScreen
@@ -33,7 +32,6 @@ async def _confirm(pilot: Any, screen: StakeScreen, expect_in_call: str) -> None
     await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
-@pytest.mark.slow  # two transactions followed to finality in the TUI
 async def test_unstake_whole_position_then_all_alpha_to_root(url: str, tmp_path: Path) -> None:
     session, acc = session_for(url, tmp_path)
     hk = validator(2, 1)
