@@ -55,7 +55,7 @@ class PendingScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#pending-table", DataTable)
-        table.add_columns("State", "Call", "Hash", "Signer / nonce")
+        table.add_columns("State", "Hash", "Signer / nonce", "Call")
         self.reload()
 
     # --- data -----------------------------------------------------------------------------------------
@@ -75,7 +75,9 @@ class PendingScreen(Screen[None]):
         table.clear()
         for v in views:
             who = f"{v.signer[:8]}… / {v.nonce}" if v.signer else "?"
-            table.add_row(v.state_text(), v.summary or "(call not recorded)", _short(v.tx_hash), who, key=v.tx_hash)
+            call = v.summary or "(call not recorded)"
+            call = call if len(call) <= 60 else call[:59] + "…"  # the whole call is in the detail box
+            table.add_row(v.state_text(), _short(v.tx_hash), who, call, key=v.tx_hash)
         if views:
             table.move_cursor(row=min(max(row, 0), len(views) - 1))
         else:
