@@ -155,7 +155,8 @@ class StakingService:
         hk = self.require_hotkey(hotkey)
         rows, total, _ = self._positions_of(ck, hk, include_root=True)
         if not rows:
-            raise WalletError("no_stake", f"you have no stake on hotkey {encode_address(hk)}")
+            raise WalletError("no_stake", f"you have no stake on hotkey {encode_address(hk)} (at most dust that "
+                              "would sell for nothing)")
         call = compose(self.chain, S, "unstake_all", {"hotkey": account_arg(hk)})
         return preview_call(
             self.chain, ck, call, action=f"Unstake everything from hotkey {encode_address(hk)}",
@@ -194,7 +195,8 @@ class StakingService:
         hk = self.require_hotkey(hotkey)
         rows, total, netuids = self._positions_of(ck, hk, include_root=False)
         if not rows:
-            raise WalletError("no_stake", f"you have no alpha stake (outside root) on hotkey {encode_address(hk)}")
+            raise WalletError("no_stake", f"you have no alpha stake (outside root) on hotkey {encode_address(hk)} "
+                              "(at most dust that would sell for nothing)")
         root_now = self.stake_alpha(ck, hk, 0)
         call = compose(self.chain, S, "unstake_all_alpha", {"hotkey": account_arg(hk)})
         return preview_call(
@@ -218,6 +220,8 @@ class StakingService:
             if acct(info["hotkey"]) != hk or not alpha or (netuid == 0 and not include_root):
                 continue
             tao_out, _ = self.quotes.sim_unstake(netuid, alpha)
+            if tao_out == 0:
+                continue  # share-rounding dust: selling it pays nothing, only the fee would be spent
             total += tao_out
             netuids.append(netuid)
             rows.append((f"Subnet {netuid}", f"{_alpha(rao_to_tao(alpha))} -> ~{format_tao(rao_to_tao(tao_out))}"))
