@@ -472,3 +472,39 @@ def test_swap_stake_limit_uses_relative_price(demo: Chain) -> None:
     assert "SubtensorModule.StakeSwapped" in names(ev), ev
     left = stake_of(cl, a, eve, 1)
     assert 0 < left < held and stake_of(cl, a, eve, 2) > 0
+
+
+def test_small_nomination_is_cleared_after_an_unstake_only_above_the_chain_minimum() -> None:
+    """clear_small_nomination_if_required: a nominator left below NominatorMinRequiredStake (converted to alpha
+    at the pool price) is unstaked in full and paid; the hotkey's owner and a zero minimum never are."""
+    from dataclasses import replace
+
+    for minimum in (0, 2 * TAO):
+        chain = Chain(None, installers=[installer(replace(SMALL, nominator_min_stake=minimum))])
+        try:
+            cl = Client(chain)
+            eve, hk = kp("//Eve"), hk_of(1, 0)
+            cl.call(eve, S, "add_stake", hotkey=hk, netuid=1, amount_staked=10 * TAO)
+            held = stake_of(cl, hk, eve, 1)
+            price = pool_of(cl, 1).price()  # U64F64 TAO per alpha
+            keep = TAO  # one alpha left: worth ~0.5 TAO at this pool's price, below the 2 TAO minimum
+            assert keep * price >> 64 < 2 * TAO
+            before = cl.free(eve)
+            ev = cl.call(eve, S, "remove_stake", hotkey=hk, netuid=1, amount_unstaked=held - keep)
+            assert error_name(chain, ev) is None, ev
+            removed = [a for _p, n, a in ev if n == "StakeRemoved"]
+            if minimum:
+                assert stake_of(cl, hk, eve, 1) == 0 and len(removed) == 2  # the clearing is a second unstake
+                assert cl.free(eve) - before == removed[0][2] + removed[1][2] - fee_paid(ev)
+            else:
+                assert keep - 1 <= stake_of(cl, hk, eve, 1) <= keep and len(removed) == 1
+            # the hotkey's owner is never cleared, even far below the minimum
+            owner = Keypair.create_from_seed(SMALL.secret_seed(1, "validator", 0).hex())
+            assert cl.read("Owner", hk) == "0x" + owner.public_key.hex()
+            cl.call(kp("//Alice"), "Balances", "transfer_keep_alive", dest=owner.public_key, value=10 * TAO)
+            own = stake_of(cl, hk, owner, 1)
+            ev = cl.call(owner, S, "remove_stake", hotkey=hk, netuid=1, amount_unstaked=own - keep)
+            assert error_name(chain, ev) is None, ev
+            assert keep - 1 <= stake_of(cl, hk, owner, 1) <= keep
+        finally:
+            chain.close()

@@ -21,7 +21,8 @@ from tao_wallet.services.chain import ChainService, encode_address
 from tao_wallet.services.tx import PendingStore, TxRunner
 
 TAO = 10**9
-SCENARIO = Scenario(seed="staking-tests", tempo=5, simulate_weights=True, immunity_period=20, subnets=(
+SCENARIO = Scenario(seed="staking-tests", tempo=5, simulate_weights=True, immunity_period=20,
+                    nominator_min_stake=1_000_000, subnets=(
     SubnetSpec(name="Alpha", validators=3, miners=4, pool_tao=1000, pool_alpha=4000, validator_stake=500),
     SubnetSpec(name="Beta", validators=2, miners=3, pool_tao=500, pool_alpha=500, validator_stake=200,
                max_allowed_uids=8),

@@ -100,6 +100,8 @@ class Scenario:
     simulate_weights: bool = True
     weight_noise: float = 0.15
     immunity_period: int = 100
+    nominator_min_stake: int = 0
+    """NominatorMinRequiredStake in rao (chain default 0): smaller nominations are cleared after unstakes."""
     subnets: tuple[SubnetSpec, ...] = field(default_factory=tuple)
     nominators: tuple[NominatorSpec, ...] = field(default_factory=tuple)
 
@@ -186,6 +188,10 @@ def _endow(c: Ctx, who: bytes, amount: int) -> None:
 def build_scenario(c: Ctx, source: str | Path | dict[str, Any] | Scenario) -> Scenario:
     """Write the scenario's subnets into genesis storage; return the parsed scenario."""
     sc = load_scenario(source)
+    if sc.nominator_min_stake < 0:
+        raise ValueError("nominator_min_stake must be >= 0 rao")
+    if sc.nominator_min_stake:
+        c.set("NominatorMinRequiredStake", value=sc.nominator_min_stake)
     for netuid, spec in enumerate(sc.subnets, start=1):
         _build_subnet(c, sc, netuid, spec)
         # stagger epochs across the tempo so each epoch block runs one subnet (the chain staggers by

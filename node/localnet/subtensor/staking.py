@@ -138,6 +138,23 @@ def max_amount_remove(c: Ctx, netuid: int, limit_price: int) -> int:
     return res.amount_paid_in + res.fee_paid
 
 
+def clear_small_nomination(c: Ctx, hotkey: bytes, coldkey: bytes, netuid: int) -> None:
+    """`clear_small_nomination_if_required`: after an unstake, a nominator (not the hotkey's owner) left with
+    less than NominatorMinRequiredStake (in TAO, converted to alpha at the current price) is unstaked in full,
+    so share-pool dust does not linger. With the chain default of 0 nothing is ever cleared."""
+    if c.owner_of(hotkey) == coldkey:
+        return
+    alpha = c.ledger.alpha(hotkey, coldkey, netuid)
+    price = c.ledger.pool(netuid).price()
+    min_alpha = (int(c.get("NominatorMinRequiredStake")) << 64) // price if price else 0
+    if not 0 < alpha < min_alpha:
+        return
+    try:
+        unstake_from_subnet(c, hotkey, coldkey, coldkey, netuid, alpha, MIN_PRICE)
+    except (DispatchError, SwapError):  # the chain then just drops the dust
+        c.ledger.decrease_stake(hotkey, coldkey, netuid, alpha)
+
+
 def remove_stake(c: Ctx, coldkey: bytes, hotkey: bytes, netuid: int, alpha: int,
                  limit_price: int | None = None, allow_partial: bool = False) -> int:
     """remove_stake / remove_stake_limit (alpha capped at what is held, as the chain does for the plain call)."""
@@ -146,11 +163,15 @@ def remove_stake(c: Ctx, coldkey: bytes, hotkey: bytes, netuid: int, alpha: int,
         alpha = min(alpha, c.ledger.alpha(hotkey, coldkey, netuid))
         _check_swap_input(c, netuid, alpha, False)
         validate_remove_stake(c, coldkey, hotkey, netuid, alpha, alpha, False)
-        return unstake_from_subnet(c, hotkey, coldkey, coldkey, netuid, alpha, MIN_PRICE)
-    _check_swap_input(c, netuid, alpha, False)
-    max_amount = max_amount_remove(c, netuid, limit_price)
-    validate_remove_stake(c, coldkey, hotkey, netuid, alpha, max_amount, allow_partial)
-    return unstake_from_subnet(c, hotkey, coldkey, coldkey, netuid, min(alpha, max_amount), _limit_bits(limit_price))
+        out = unstake_from_subnet(c, hotkey, coldkey, coldkey, netuid, alpha, MIN_PRICE)
+    else:
+        _check_swap_input(c, netuid, alpha, False)
+        max_amount = max_amount_remove(c, netuid, limit_price)
+        validate_remove_stake(c, coldkey, hotkey, netuid, alpha, max_amount, allow_partial)
+        out = unstake_from_subnet(c, hotkey, coldkey, coldkey, netuid, min(alpha, max_amount),
+                                  _limit_bits(limit_price))
+    clear_small_nomination(c, hotkey, coldkey, netuid)
+    return out
 
 
 def unstake_all(c: Ctx, coldkey: bytes, hotkey: bytes, only_alpha: bool) -> None:
@@ -166,7 +187,9 @@ def unstake_all(c: Ctx, coldkey: bytes, hotkey: bytes, only_alpha: bool) -> None
             validate_remove_stake(c, coldkey, hotkey, netuid, alpha, alpha, False)
         except DispatchError:  # the chain skips subnets that fail validation
             continue
-        total += unstake_from_subnet(c, hotkey, coldkey, coldkey, netuid, alpha, MIN_PRICE)
+        if alpha:
+            total += unstake_from_subnet(c, hotkey, coldkey, coldkey, netuid, alpha, MIN_PRICE)
+            clear_small_nomination(c, hotkey, coldkey, netuid)
     if only_alpha:
         stake_into_subnet(c, hotkey, coldkey, 0, total, MAX_PRICE)
 
