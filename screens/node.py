@@ -21,8 +21,12 @@ def status_text(s: NodeStatus) -> str:
     eta = "-" if s.eta_s is None else f"{s.eta_s:.0f} s"
     per_epoch = "-" if s.bytes_per_epoch is None else f"{s.bytes_per_epoch / 1e3:.1f} kB"
     head = f"verified at block #{s.synced}" if s.synced >= 0 else "nothing verified yet"
+    proof = (f"finality proven (GRANDPA) to #{s.justified}" if s.justified >= 0
+             else "finality as the endpoint reports it")
+    heads = f" · heads {s.heads}" if s.heads else ""
     return "\n".join([
-        f"{head} {s.verified_hash[:18]}{'…' if s.verified_hash else ''} · finalized #{s.finalized} · {s.state}",
+        f"{head} {s.verified_hash[:18]}{'…' if s.verified_hash else ''} · finalized #{s.finalized} · {s.state}{heads}",
+        proof,
         f"{s.synced + 1:,} / {s.target + 1:,} blocks · {s.blocks_per_s:,.0f} blocks/s · ETA {eta}",
         f"epochs audited {s.epochs} · mismatches {s.mismatches} · reorged blocks rolled back {s.rolled_back}",
         f"database {s.db_bytes / 1e6:.1f} MB · {per_epoch} per synced epoch" + (f" · error: {s.error}" if s.error

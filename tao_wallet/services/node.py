@@ -47,6 +47,10 @@ class NodeStatus:
     state: str
     error: str = ""
     rolled_back: int = 0
+    heads: str = ""
+    """How new heads are noticed while following: subscribed | polling ("" when not syncing)."""
+    justified: int = -1
+    """Highest block whose finality a GRANDPA justification proved this session (-1: none)."""
 
     @property
     def fraction(self) -> float:
@@ -162,7 +166,8 @@ def _status_from(p: object, epochs_bytes: int | None) -> NodeStatus:
         endpoints=tuple(EndpointStatus(e.url, e.status, e.requests, e.errors, tuple(e.lies), e.latency_ms)
                         for e in p.endpoints),
         db_bytes=p.db_bytes, epochs=p.epochs, mismatches=p.mismatches, bytes_per_epoch=epochs_bytes,
-        state=p.state, error=p.error, rolled_back=p.rolled_back)
+        state=p.state, error=p.error, rolled_back=p.rolled_back,
+        heads=p.heads, justified=p.justified)
 
 
 class NodeService:

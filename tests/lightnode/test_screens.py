@@ -75,3 +75,15 @@ async def test_app_f7_opens_the_node_screen_with_the_configured_network(demo_net
         assert isinstance(app.screen, NodeScreen)
         assert app.screen.service.urls == (demo_net.url,)
         assert "nothing verified yet" in str(app.screen.query_one("#node-status", Static).render())
+
+
+def test_node_status_says_whether_finality_was_proven(demo_net: LocalnetHandle, tmp_path: Path) -> None:
+    from screens.node import status_text
+
+    service = NodeService((demo_net.url,), tmp_path / "node.sqlite")
+    service.sync(threading.Event(), follow=False)  # to the finalized head, whose justification is checked
+    live = service.last_status
+    assert live is not None and live.justified >= 0
+    assert f"finality proven (GRANDPA) to #{live.justified}" in status_text(live)
+    service.last_status = None  # a fresh app reading the database has proven nothing this session
+    assert "finality as the endpoint reports it" in status_text(service.status())
