@@ -27,7 +27,7 @@ from node.client.metadata_v15 import (
 
 if TYPE_CHECKING:
     from node.client.client import ChainClient
-    from node.client.runtime import Runtime
+    from node.client.runtime import DecodedCall, Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +148,32 @@ class OnlineMetadata:
 
     metadata: bytes
     digest: bytes
+    spec_version: int
+    transaction_version: int
+
+    def check_call(self, call: bytes, decoded: DecodedCall) -> None:
+        """Check that `call`, composed/decoded with the node's V14 metadata, reads the same with the V15
+        metadata the digest covers: a node serving a V14 that disagrees with its V15 (so that a call
+        composed by name means something else on chain) is caught before signing.
+
+        Raises:
+            MetadataHashError: the two metadata disagree about this call.
+        """
+        import bittensor_core
+
+        try:
+            other = bittensor_core.Runtime(self.metadata, self.spec_version, self.transaction_version)
+            value = other.decode_call(call)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MetadataHashError(f"the call does not decode with the chain's V15 metadata: {exc}") from None
+        names = (value.get("call_module"), value.get("call_function"))
+        args = value.get("call_args") or []
+        if names != (decoded.pallet, decoded.function) or len(args) != len(decoded.args) or any(
+            a.get("name") != b.name or not _same_value(b.value, a.get("value")) for a, b in zip(args, decoded.args, strict=True)
+        ):
+            raise MetadataHashError(
+                f"the node's V14 and V15 metadata disagree about {decoded.pallet}.{decoded.function}: refusing to "
+                "sign a call whose meaning depends on which metadata is believed")
 
 
 def online_metadata(client: ChainClient, runtime: Runtime) -> OnlineMetadata | None:
@@ -172,7 +198,31 @@ def online_metadata(client: ChainClient, runtime: Runtime) -> OnlineMetadata | N
     if v15 is None:
         logger.info("node serves no V15 metadata: signing with CheckMetadataHash disabled")
     else:
-        result = OnlineMetadata(v15, metadata_digest(v15, runtime.spec_version, runtime.spec_name))
+        result = OnlineMetadata(v15, metadata_digest(v15, runtime.spec_version, runtime.spec_name),
+                                runtime.spec_version, runtime.transaction_version)
     with _LOCK:
         _ONLINE[key] = result
     return result
+
+
+def _same_value(ours: Any, theirs: Any) -> bool:
+    """Whether one decoded argument agrees across the two decoders, judged on what both render alike:
+    integers, and account ids (0x-hex in scalecodec, SS58 in bittensor-core). Shapes the two render
+    differently (enums, byte strings) are not compared; their call, argument names and exact length are."""
+    if isinstance(ours, bool) or isinstance(theirs, bool):
+        return ours == theirs if isinstance(ours, bool) and isinstance(theirs, bool) else True
+    if isinstance(ours, int) and isinstance(theirs, int):
+        return ours == theirs
+    if isinstance(ours, str) and isinstance(theirs, str) and ours.startswith("0x") and len(ours) == 66 \
+            and not theirs.startswith("0x"):
+        import bittensor_core
+
+        try:
+            return bytes(bittensor_core.ss58_decode(theirs)).hex() == ours[2:]
+        except ValueError:
+            return False
+    if isinstance(ours, dict) and isinstance(theirs, dict) and ours.keys() == theirs.keys():
+        return all(_same_value(v, theirs[k]) for k, v in ours.items())
+    if isinstance(ours, (list, tuple)) and isinstance(theirs, (list, tuple)) and len(ours) == len(theirs):
+        return all(_same_value(a, b) for a, b in zip(ours, theirs, strict=True))
+    return True

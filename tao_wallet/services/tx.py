@@ -28,7 +28,7 @@ from node.client.extrinsic import (
     sign_extrinsic,
     signing_payload,
 )
-from node.client.metadata_hash import MetadataHashError, hashed_runtime, online_metadata
+from node.client.metadata_hash import MetadataHashError, OnlineMetadata, hashed_runtime, online_metadata
 from node.client.nonces import NonceTracker
 from node.client.runtime import DecodedCall, Runtime, RuntimeMetadataError
 from node.client.submission import Submission, TxPhase, TxState
@@ -142,7 +142,7 @@ class TxRunner:
             try:
                 ctx = client.signing_context(nonce)
                 if self.metadata_hash:
-                    ctx = replace(ctx, metadata_hash=_online_digest(client, runtime))
+                    ctx = replace(ctx, metadata_hash=_online_digest(client, runtime, call))
                 extrinsic = sign_extrinsic(runtime, call, ctx, signer)
             except BaseException:
                 self.nonces.release(signer.public_key, nonce)
@@ -294,13 +294,23 @@ def bundled_runtime(spec_version: int | None = None, metadata_path: Path | None 
     )
 
 
-def _online_digest(client: ChainClient, runtime: Runtime) -> bytes | None:
-    """The digest to sign online with (mode 1), or None for mode 0 when the chain has none to check."""
+def _online_digest(client: ChainClient, runtime: Runtime, call: bytes) -> bytes | None:
+    """The digest to sign `call` online with (mode 1), or None for mode 0 when the chain has none to check.
+
+    Raises:
+        WalletError: metadata_mismatch when the node's V14 and V15 metadata disagree about the call.
+    """
     found = _online_metadata(client, runtime)
-    return None if found is None else found.digest
+    if found is None:
+        return None
+    try:
+        found.check_call(call, runtime.decode_call(call))
+    except (MetadataHashError, RuntimeMetadataError) as exc:
+        raise WalletError("metadata_mismatch", str(exc)) from None
+    return found.digest
 
 
-def _online_metadata(client: ChainClient, runtime: Runtime) -> Any:
+def _online_metadata(client: ChainClient, runtime: Runtime) -> OnlineMetadata | None:
     try:
         return online_metadata(client, runtime)
     except MetadataHashError as exc:

@@ -223,3 +223,26 @@ def test_online_signing_uses_mode1(funder: Funder, chain: ChainService, tmp_path
         assert block is not None
         ours = [x for x in chain.client.block_extrinsics(block) if x.endswith(call)]
         assert len(ours) == 1 and ours[0].endswith(mode_byte + call)
+
+
+def test_online_check_catches_a_v14_that_disagrees_with_v15(v15: bytes, runtime461: Runtime) -> None:
+    """Online, calls are composed with the node's V14; the V15 the digest covers must read them the same."""
+    from node.client.metadata_hash import MetadataHashError, OnlineMetadata
+
+    honest = OnlineMetadata(v15, metadata_digest(v15, 461, "node-subtensor"), 461, 1)
+    calls = [
+        runtime461.compose_call("Balances", "transfer_keep_alive", {"dest": "0x" + "11" * 32, "value": 10**9}),
+        runtime461.compose_call("SubtensorModule", "add_stake_limit", {
+            "hotkey": "0x" + "22" * 32, "netuid": 3, "amount_staked": 5, "limit_price": 7, "allow_partial": False}),
+        runtime461.compose_call("SubtensorModule", "burned_register", {"netuid": 1, "hotkey": "0x" + "33" * 32}),
+        runtime461.compose_call("System", "remark_with_event", {"remark": "0x6869"}),
+    ]
+    for call in calls:
+        honest.check_call(call, runtime461.decode_call(call))
+    forged = OnlineMetadata(_renamed(v15, b"transfer_keep_alive", b"harmless_noop_call_"), honest.digest, 461, 1)
+    with pytest.raises(MetadataHashError, match="disagree"):
+        forged.check_call(calls[0], runtime461.decode_call(calls[0]))
+    # the V14 says the value is 10^9, the V15 would read the bytes of another call as something else
+    other = runtime461.decode_call(calls[3])
+    with pytest.raises(MetadataHashError):
+        honest.check_call(calls[0], other)
