@@ -10,6 +10,7 @@ checks the document still fits the chain (genesis, runtime, era, nonce) before s
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.client.client import ChainClient
 from node.client.era import MortalEra
-from node.client.errors import TransactionRejectedError
+from node.client.errors import ChainClientError, TransactionRejectedError
 from node.client.extrinsic import (
     CryptoScheme,
     ExternalSigner,
@@ -110,10 +111,12 @@ class TxRunner:
     """Signs with an external signer, tracks nonces across several transactions, submits and follows."""
 
     def __init__(self, chain: ChainService, pending: PendingStore | None = None, *,
-                 metadata_hash: bool = True) -> None:
+                 metadata_hash: bool | None = None) -> None:
         self.chain = chain
-        self.metadata_hash = metadata_hash
-        """Sign with CheckMetadataHash mode 1 when the runtime has the extension and serves V15 metadata."""
+        self.metadata_hash = os.environ.get("TAO_WALLET_METADATA_HASH") != "0" if metadata_hash is None \
+            else metadata_hash
+        """Sign with CheckMetadataHash mode 1 when the runtime has the extension and serves V15 metadata
+        (default; TAO_WALLET_METADATA_HASH=0 signs mode 0, for a node whose runtime lacks the hash)."""
         self.nonces = NonceTracker(chain.client)
         self.pending = pending or PendingStore()
         self._watcher: ChainClient | None = None
@@ -175,9 +178,24 @@ class TxRunner:
                     if "nonce" in exc.hint:
                         self.nonces.resync(signer_key)
                 raise WalletError("transaction_rejected", str(exc)) from None
+            except ChainClientError as exc:
+                if submission.state.phase == TxPhase.SIGNED:
+                    raise  # nothing left this machine: "not sent" is true
+                state = self._lost_again(submission.state, exc, on_status)
         if state.phase in _FINAL_PHASES:
             self.pending.clear(submission.tx_hash)
         return state_view(state)
+
+    def _lost_again(self, state: TxState, exc: ChainClientError, on_status: StatusCallback | None) -> TxState:
+        """The bytes were sent, then the connection failed again while the outcome was being re-checked:
+        that is an UNKNOWN outcome (kept pending), never "not sent"."""
+        logger.warning("lost the node again while re-checking %s: %s", state.tx_hash.hex(), exc)
+        state = replace(state, phase=TxPhase.UNKNOWN, detail=(
+            f"the transaction was sent, then the node became unreachable while its outcome was being checked "
+            f"({exc}). It may be in a block already: it is kept under pending transactions and re-checked when "
+            "the connection is back; do not sign it again before that."))
+        self._status_sink(on_status)(state)
+        return state
 
     def _status_sink(self, on_status: StatusCallback | None) -> Callable[[TxState], None]:
         """Every status change is written to the pending record first, then shown."""

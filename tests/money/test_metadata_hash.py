@@ -203,15 +203,22 @@ def test_mode0_still_accepted_and_mode1_without_metadata_is_refused(
     assert result.code == 0 and result.json()["success"] is True, result.stderr
 
 
-def test_online_signing_uses_mode1(funder: Funder, chain: ChainService, tmp_path: Path) -> None:
+def test_online_signing_uses_mode1(funder: Funder, chain: ChainService, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """TxRunner signs with the chain's digest by default; the localnet accepts it, and mode 0 when asked."""
     from keystore.keypair import Keypair
 
     alice = signer_of(Keypair.from_uri("//Alice"))
     runtime = chain.client.runtime()
-    for metadata_hash, mode_byte in ((True, b"\x01"), (False, b"\x00")):
-        runner = TxRunner(chain, PendingStore(tmp_path / f"p{mode_byte.hex()}"), metadata_hash=metadata_hash)
-        remark = b"mode " + mode_byte.hex().encode()
+    for n, (metadata_hash, env, mode_byte) in enumerate([
+        (None, None, b"\x01"), (False, None, b"\x00"), (None, "0", b"\x00"), (True, "0", b"\x01"),
+    ]):
+        if env is None:
+            monkeypatch.delenv("TAO_WALLET_METADATA_HASH", raising=False)
+        else:
+            monkeypatch.setenv("TAO_WALLET_METADATA_HASH", env)
+        runner = TxRunner(chain, PendingStore(tmp_path / f"p{n}"), metadata_hash=metadata_hash)
+        remark = f"case {n}".encode()
         call = runtime.compose_call("System", "remark", {"remark": "0x" + remark.hex()})
         try:
             view = runner.sign_and_submit(call, alice, wait_for="in_block")
