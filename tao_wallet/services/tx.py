@@ -154,8 +154,15 @@ class TxRunner:
             summary = runtime.decode_call(call).summary(encode_address)
         except RuntimeMetadataError:
             summary = ""
-        return self.submit(extrinsic, ctx.valid_until(), on_status=on_status, wait_for=wait_for,
-                           signer_key=signer.public_key, nonce=nonce, summary=summary)
+        try:
+            return self.submit(extrinsic, ctx.valid_until(), on_status=on_status, wait_for=wait_for,
+                               signer_key=signer.public_key, nonce=nonce, summary=summary)
+        except WalletError as exc:
+            if ctx.metadata_hash is None or exc.code != "transaction_rejected" or "bad signature" not in str(exc):
+                raise
+            raise WalletError("transaction_rejected", f"{exc.message} (it was signed over the chain's metadata "
+                              "hash: if this node's runtime was built without it, set TAO_WALLET_METADATA_HASH=0)"
+                              ) from None
 
     def submit(self, extrinsic: bytes, valid_until: int | None, *, on_status: StatusCallback | None = None,
                wait_for: str = "finalized", signer_key: bytes | None = None, nonce: int | None = None,

@@ -253,3 +253,21 @@ def test_online_check_catches_a_v14_that_disagrees_with_v15(v15: bytes, runtime4
     other = runtime461.decode_call(calls[3])
     with pytest.raises(MetadataHashError):
         honest.check_call(calls[0], other)
+
+
+def test_online_bad_proof_says_what_to_do(funder: Funder, chain: ChainService, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A node whose runtime hashes other metadata (or none) rejects every mode-1 signature: the error says so."""
+    import tao_wallet.services.tx as tx
+    from keystore.keypair import Keypair
+
+    monkeypatch.setattr(tx, "_online_digest", lambda client, runtime, call: b"\x42" * 32)  # not the chain's
+    runner = TxRunner(chain, PendingStore(tmp_path / "p"))
+    call = chain.client.runtime().compose_call("System", "remark", {"remark": "0x00"})
+    try:
+        with pytest.raises(WalletError) as rejected:
+            runner.sign_and_submit(call, signer_of(Keypair.from_uri("//Alice")), wait_for="in_block")
+    finally:
+        runner.close()
+    assert rejected.value.code == "transaction_rejected"
+    assert "bad signature" in rejected.value.message and "TAO_WALLET_METADATA_HASH=0" in rejected.value.message
