@@ -192,6 +192,15 @@ def test_mode0_still_accepted_and_mode1_without_metadata_is_refused(
     (tmp_path / "m1.json").write_text(json.dumps(stripped))
     result = run("tx", "sign", str(tmp_path / "m1.json"), "-w", "mh3", "--no-prompt", "--json")
     assert result.code == 1 and result.error()["code"] == "metadata_missing"
+    # ... unless the V15 metadata comes with --metadata (raw hex; the digest is still recomputed and checked)
+    found = online_metadata(chain.client, chain.client.runtime())
+    assert found is not None
+    v15_file = tmp_path / "chain.v15.hex"
+    v15_file.write_text("0x" + found.metadata.hex())
+    with network_disabled():
+        result = run("tx", "sign", str(tmp_path / "m1.json"), "-w", "mh3", "--no-prompt", "--metadata", str(v15_file),
+                     "-o", str(tmp_path / "m1.signed"))
+    assert result.code == 0 and f"recomputed from the metadata in {v15_file}" in result.stderr, result.stderr
 
     # mode 0: decoded with V14 metadata the user vouches for (here: the chain's own, saved beforehand)
     v14 = tmp_path / "chain.v14.hex"
