@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Header, Label, Select, Static
 from tao_wallet.paths import ASSETS
 from tao_wallet.services.errors import WalletError
 from tao_wallet.services.money_session import MoneySession
+from tao_wallet.services.pending import PendingTxView
 from tao_wallet.services.wallets import WalletService
 
 BUTTONS = [("portfolio", "Portfolio"), ("stake", "Stake / unstake"), ("transfer", "Transfer TAO"),
@@ -108,15 +109,24 @@ class MoneyMenuScreen(Screen[None]):
                                       severity="warning")
             return
         lines = [f"{v.tx_hash[:10]}…: {v.state_text()}" for v in views]
-        self.app.call_from_thread(self._rechecked, "Pending transactions re-checked:\n" + "\n".join(lines))
+        self.app.call_from_thread(self._rechecked, "Pending transactions re-checked:\n" + "\n".join(lines), views)
 
-    def _rechecked(self, text: str) -> None:
+    def _rechecked(self, text: str, views: list[PendingTxView]) -> None:
+        """Announce the outcome; refresh the Pending screen, and a still-open status dialog (and its form)
+        that was left at "unknown" by the lost connection."""
         from screens.pending import PendingScreen
+        from screens.tx_status import TxStatusModal
+        from screens.widgets.tx_flow import TxFlow
 
         self.notify(text, timeout=10)
+        known = {v.tx_hash: v.status_view() for v in views}
         for screen in self.app.screen_stack:
             if isinstance(screen, PendingScreen):
                 screen.reload()
+            elif isinstance(screen, TxStatusModal) and screen.status is not None and screen.status.tx_hash in known:
+                screen.show(known[screen.status.tx_hash], True)
+            elif isinstance(screen, TxFlow) and screen.last_status is not None and screen.last_status.tx_hash in known:
+                screen.last_status = known[screen.last_status.tx_hash]
 
     def _wallet(self) -> str | None:
         value = self.query_one("#wallet", Select).value

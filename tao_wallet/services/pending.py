@@ -57,6 +57,11 @@ class PendingTxView:
     error: str | None = None
     hint: str | None = None
 
+    def status_view(self) -> TxStatusView:
+        """The same facts as the status model the transaction dialogs show."""
+        return TxStatusView(phase=self.phase, tx_hash=self.tx_hash, detail=self.detail, block_number=self.block_number,
+                            success=self.success, error=self.error, hint=self.hint)
+
     def state_text(self) -> str:
         """`in block #12`, `finalized in #12`, `submitted (unknown)`... for tables."""
         where = f" #{self.block_number}" if self.block_number is not None else ""

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -207,3 +208,86 @@ async def test_transactions_left_by_an_earlier_run_are_rechecked_when_the_money_
         assert "never received" in screen.views[0].detail
         assert not screen.query_one("#resend", Button).disabled
     assert _free(node_url, dest) == 0  # nothing re-sent without the user's confirm
+
+
+class _CutAndClose(TcpProxy):
+    """Forwards the submit, then refuses new connections before the client learns of the cut (so its
+    immediate reconnect fails and the transaction is left `unknown`)."""
+
+    def _cut(self, src: Any, dst: Any, raw: bytes, state: dict[str, bool]) -> bool:
+        if self._armed is not None and self._listener is not None:
+            import contextlib
+            import socket
+
+            listener, self._listener = self._listener, None
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() thread: no more connections
+            listener.close()
+        return super()._cut(src, dst, raw, state)
+
+
+async def test_status_dialog_left_unknown_is_updated_after_reconnect(node_url: str) -> None:
+    """The transfer screen's own flow: the status dialog ends `unknown` when the node vanishes mid-submit,
+    then shows the block once the header is online again; the form's last status follows."""
+    import threading
+
+    from textual.widgets import Input
+
+    from screens.transfer import TransferScreen
+    from screens.tx_preview import TxPreviewModal
+    from screens.tx_status import TxStatusModal
+
+    proxy = _CutAndClose(urlparse(node_url).port or 0)
+    _wallet(node_url, "flow")
+    dest = new_account().address
+    root = Path(os.environ["TAO_WALLET_PATH"])
+    direct = ChainService(node_url)
+    connection = ChainConnection(NetworkProfile("proxied", (proxy.url,)), embedded=False)
+    app = TaoWalletApp(WalletService(root), AppConfig(wallet_path=root), connection=connection)
+    app.head_interval, app.head_backoff_max = 0.1, 0.5
+
+    def take_node_away() -> None:  # once the node has the transaction, every connection through the proxy dies
+        proxy.triggered.wait(60)
+        deadline = time.monotonic() + 20
+        while direct.client.next_nonce(decode_address(_address(root, "flow"))) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proxy.stop()
+
+    try:
+        async with app.run_test(size=(130, 45)) as pilot:
+            await wait_for(pilot, lambda: app.connection == "online", 60)
+            await pilot.press("f4")
+            await wait_for(pilot, lambda: isinstance(app.screen, MoneyMenuScreen))
+            await pilot.press("t")
+            await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen), 60)
+            screen = app.screen
+            assert isinstance(screen, TransferScreen)
+            screen.query_one("#dest", Input).value = dest
+            screen.query_one("#amount", Input).value = "1"
+            await press(pilot, "#preview")
+            await wait_for(pilot, lambda: isinstance(app.screen, TxPreviewModal), 60)
+            proxy.arm("forward")
+            threading.Thread(target=take_node_away, daemon=True).start()
+            await press(pilot, "#confirm")
+            await wait_for(pilot, lambda: screen.last_status is not None, 90)
+            modal = app.screen
+            assert isinstance(modal, TxStatusModal) and modal.status is not None
+            assert screen.last_status is not None and screen.last_status.phase == "unknown"
+            assert "Pending transactions" in str(modal.query_one("#status-body", Static).render())
+            await wait_for(pilot, lambda: app.connection in ("reconnecting", "offline"), 30)
+            proxy.start()
+            await wait_for(pilot, lambda: modal.status is not None and modal.status.block_number is not None, 60)
+            assert modal.status is not None and modal.status.phase in ("in_block", "finalized")
+            assert modal.status.success is True
+            assert f"#{modal.status.block_number}" in str(modal.query_one("#status-body", Static).render())
+            assert screen.last_status is not None and screen.last_status.block_number == modal.status.block_number
+    finally:
+        proxy.stop()
+    assert direct.balance(dest).free_rao == 10**9  # exactly once
+    direct.close()
+
+
+def _address(root: Path, name: str) -> str:
+    address = WalletService(root).get(name).coldkey_address
+    assert address is not None
+    return str(address)
