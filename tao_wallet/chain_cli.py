@@ -30,7 +30,6 @@ from tao_wallet.cli_support import (
 from tao_wallet.models import TransferPreview
 from tao_wallet.services.errors import WalletError
 
-# pow_cli (another area) still imports these private names from here; it can switch to cli_support.
 _network_option, _wallet_options, _to_json, _echo_json = network_option, wallet_options, to_json, echo_json
 _config, _chain, _wallets, _sender_address = load_cli_config, chain_for, wallet_service, sender_address
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import click
 
-from tao_wallet.chain_cli import (
-    _chain,
-    _config,
-    _network_option,
-    _sender_address,
-    _to_json,
-    _wallet_options,
-    _wallets,
+from tao_wallet.cli_support import (
+    chain_for,
+    load_cli_config,
+    network_option,
+    sender_address,
+    to_json,
+    wallet_options,
+    wallet_service,
 )
 from tao_wallet.services.errors import WalletError
 
@@ -51,7 +51,7 @@ def subnets_group() -> None:
 
 
 @click.command("pow-register")
-@_wallet_options
+@wallet_options
 @click.option("--wallet-hotkey", "--wallet_hotkey", "--hotkey", "-H", "hotkey", default="default", show_default=True,
               help="Hotkey to register (it signs the extrinsic and pays the fee).")
 @click.option("--netuid", type=int, required=True, help="Subnet to register on.")
@@ -60,7 +60,7 @@ def subnets_group() -> None:
               help="Password of an encrypted hotkey.")
 @click.option("--wait-for", type=click.Choice(["in_block", "finalized"]), default="in_block", show_default=True)
 @click.option("--check-only", is_flag=True, help="Report difficulty, fee and problems, then stop.")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def pow_register_command(wallet_path: Path | None, wallet_name: str, hotkey: str, netuid: int, processes: int | None,
                          password_file: Path | None, wait_for: str, check_only: bool, network: str | None,
@@ -69,12 +69,12 @@ def pow_register_command(wallet_path: Path | None, wallet_name: str, hotkey: str
     from tao_wallet.cli_passwords import read_password_file
     from tao_wallet.services.pow import PowRegisterService, hotkey_signer
 
-    config = _config(wallet_path, network)
-    wallets = _wallets(config.wallet_path)
-    coldkey = _sender_address(wallets, wallet_name)
+    config = load_cli_config(wallet_path, network)
+    wallets = wallet_service(config.wallet_path)
+    coldkey = sender_address(wallets, wallet_name)
     password = read_password_file(password_file) if password_file is not None else None
     signer = hotkey_signer(wallets, wallet_name, hotkey, password)
-    service = PowRegisterService(_chain(config.network), processes=processes)
+    service = PowRegisterService(chain_for(config.network), processes=processes)
     from tao_wallet.services.chain import encode_address
 
     found = service.check(netuid, encode_address(signer.public_key), coldkey)
@@ -82,7 +82,7 @@ def pow_register_command(wallet_path: Path | None, wallet_name: str, hotkey: str
                f"fee ~{found.fee} TAO paid by the hotkey (holds {found.hotkey_free} TAO)", err=True)
     if check_only:
         if as_json:
-            click.echo(json.dumps(_to_json(asdict(found)), indent=2))
+            click.echo(json.dumps(to_json(asdict(found)), indent=2))
         if found.problems:
             raise WalletError("pow_not_possible", "; ".join(found.problems))
         return
@@ -104,7 +104,7 @@ def pow_register_command(wallet_path: Path | None, wallet_name: str, hotkey: str
         raise click.Abort()
     sol = result.solution
     if as_json:
-        click.echo(json.dumps(_to_json({
+        click.echo(json.dumps(to_json({
             "netuid": netuid, "hotkey": result.hotkey, "uid": result.uid, "block_number": sol.block_number,
             "nonce": sol.nonce, "seal": "0x" + sol.seal.hex(), "difficulty": sol.difficulty,
             "attempts": result.attempts, "status": asdict(result.status)}), indent=2))
@@ -126,19 +126,19 @@ def network_group() -> None:
 @click.option("--blocks", type=click.IntRange(min=1), default=20, show_default=True,
               help="Recent blocks the block-time measurement spans.")
 @click.option("--no-verify", is_flag=True, help="Skip checking storage proofs against the block's state root.")
-@_network_option
+@network_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 def network_stats_command(wallet_path: Path | None, wallet_name: str | None, coldkey: str | None, blocks: int,
                           no_verify: bool, network: str | None, as_json: bool) -> None:
     """Issuance vs the 21M cap, emission and next halving, block time, subnets, prices, your pool shares."""
     from tao_wallet.services.network_stats import NetworkStatsService
 
-    config = _config(wallet_path, network)
+    config = load_cli_config(wallet_path, network)
     if coldkey is None and wallet_name is not None:
-        coldkey = _sender_address(_wallets(config.wallet_path), wallet_name)
-    stats = NetworkStatsService(_chain(config.network), block_time_sample=blocks, verify=not no_verify).stats(coldkey)
+        coldkey = sender_address(wallet_service(config.wallet_path), wallet_name)
+    stats = NetworkStatsService(chain_for(config.network), block_time_sample=blocks, verify=not no_verify).stats(coldkey)
     if as_json:
-        click.echo(json.dumps(_to_json(asdict(stats)), indent=2))
+        click.echo(json.dumps(to_json(asdict(stats)), indent=2))
         return
     click.echo(f"{stats.network} at block #{stats.block_number} (values: {stats.source})")
     click.echo(f"issuance     {stats.total_issuance} / {stats.issuance_cap} TAO ({stats.issued_fraction:.4%})")
