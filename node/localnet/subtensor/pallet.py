@@ -17,6 +17,7 @@ from node.localnet.runtime import BlockContext, CallContext, Pallet, Runtime, St
 from node.localnet.subtensor import coinbase, staking, subnets
 from node.localnet.subtensor.admin import AdminUtils
 from node.localnet.subtensor.apis import register_apis
+from node.localnet.subtensor.coldkey_swap import ColdkeySwapCalls
 from node.localnet.subtensor.context import Ctx, err
 from node.localnet.subtensor.ledger import Ledger
 from node.localnet.subtensor.scenario import DEMO_SCENARIO, build_scenario, load_scenario
@@ -31,7 +32,7 @@ def _ctx(runtime: Runtime, state: State, block: int) -> Ctx:
     return Ctx(state, ledger, block, runtime.deposit_event, int(md.constant("SubtensorModule", "InitialMinStake")))
 
 
-class SubtensorModule(Pallet):
+class SubtensorModule(ColdkeySwapCalls):
     """Subnets, registration, staking, weights and the per-block coinbase/epoch step.
 
     Args:
