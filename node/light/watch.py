@@ -73,6 +73,26 @@ def epoch_alerts(snap: EpochSnapshot, prev: EpochSnapshot | None, coldkeys: tupl
 
 
 def swap_alerts(block: int, announcements: dict[bytes, object]) -> list[Alert]:
-    """Alerts for coldkey swap announcements present on chain for watched coldkeys."""
-    return [Alert(block, "coldkey_swap", ck.hex(), f"coldkey swap announced: {value}")
+    """Alerts for coldkey swap announcements present on chain for watched coldkeys.
+
+    Args:
+        block: the verified block the announcements were read (with proofs) at.
+        announcements: ``ColdkeySwapAnnouncements[coldkey]`` per watched coldkey, decoded: None when
+            absent, else ``(when, new_coldkey_hash)`` -- the first block the swap may execute and the
+            blake2-256 hash of the announced new coldkey.
+
+    The detail names the announcement (block and hash), so the same announcement seen at later
+    epochs or after a restart is recognised as already reported; a re-announcement differs.
+    """
+    return [Alert(block, "coldkey_swap", ck.hex(), describe_announcement(value))
             for ck, value in announcements.items() if value is not None]
+
+
+def describe_announcement(value: object) -> str:
+    """The alert text for one decoded ``(when, hash)`` announcement (anything else is shown as is)."""
+    if isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[0], int):
+        when, digest = value
+        text = digest.hex() if isinstance(digest, bytes | bytearray) else str(digest).removeprefix("0x")
+        return (f"coldkey swap announced to new coldkey hash 0x{text}: it can execute from block {when}; "
+                f"if you did not announce it, dispute it (dispute_coldkey_swap) before then")
+    return f"coldkey swap announced: {value!r}"
