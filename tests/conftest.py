@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check correctness, not speed: on a shared 2-core CI machine a first example that imports
+# a codec can take ~1 s, which Hypothesis' default 200 ms deadline turns into a spurious failure.
+settings.register_profile("tao-wallet", deadline=None)
+settings.load_profile("tao-wallet")
 
 
 @pytest.fixture(autouse=True)
