@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from node.localnet.block_limits import BlockBudget
 from node.localnet.events import (
@@ -31,7 +32,7 @@ from node.localnet.hashing import blake2_256, compact
 from node.localnet.header import Header, aura_pre_digest, encode_digest
 from node.localnet.metadata import RuntimeMetadata
 from node.localnet.pool import PooledTx, TxPool
-from node.localnet.runtime import DictBackend, InvalidTransaction, Runtime, State
+from node.localnet.runtime import BlockContext, DictBackend, InvalidTransaction, Runtime, State
 from node.localnet.runtime.pallet import DispatchError
 from node.localnet.store import ChainStore
 from node.trie import SqliteNodePruner, Trie, ordered_trie_root
@@ -175,6 +176,7 @@ class BlockProduction:
                              len(inherent_raw))
         skipped = 0
         nonce_of = self._nonce_in(state)
+        shield: Any = rt.pallets.get("MevShield")
         for tx in self.pool.ready(nonce_of):
             if tx.xt.signer is not None and tx.xt.nonce > nonce_of(tx.xt.signer):
                 continue  # an earlier nonce of this sender was dropped or did not fit: wait
@@ -187,6 +189,7 @@ class BlockProduction:
                 continue
             try:
                 rt.validate(state, tx.xt, number)
+                inner = shield.unshield(state, tx.xt, number) if shield is not None else None
             except InvalidTransaction as exc:
                 self.pool.remove(tx.xt.hash)
                 taken.append(tx)
@@ -197,6 +200,8 @@ class BlockProduction:
             rt.apply_extrinsic(state, tx.xt, len(body), block)
             body.append(tx.xt.raw)
             included.append(tx.xt.hash)
+            if inner is not None:  # MevShield: the author puts the decrypted transaction right after its wrapper
+                self._include_unshielded(state, inner, number, block, body, included)
         rt.finalize_block(state, block, len(body))
         changes = dict(state.changes())
         for k, v in changes.items():
@@ -250,6 +255,18 @@ class BlockProduction:
         self.finalized_number = new_final
         self._drop_expired(number, out_events)
         return block_hash
+
+    def _include_unshielded(self, state: State, inner: Extrinsic, number: int, block: BlockContext,
+                            body: list[bytes], included: list[bytes]) -> None:
+        """Apply a transaction decrypted from a MevShield wrapper (skipped, as by the chain's author, if invalid)."""
+        try:
+            self.runtime.validate(state, inner, number)
+        except InvalidTransaction as exc:
+            log.info("unshielded transaction 0x%s not included: %s", inner.hash.hex(), exc.data)
+            return
+        self.runtime.apply_extrinsic(state, inner, len(body), block)
+        body.append(inner.raw)
+        included.append(inner.hash)
 
     def _apply_mints(self, state: State) -> None:
         balances = self.runtime.pallets["Balances"]

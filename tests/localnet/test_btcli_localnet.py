@@ -181,6 +181,47 @@ def test_btcli_stake_add_list_remove(cli: Btcli, demo_net: LocalnetHandle) -> No
     assert stake - after >= 50 * RAO - RAO // 1000  # share rounding may shave a few rao
 
 
+def test_btcli_stake_add_remove_with_mev_protection(cli: Btcli, demo_net: LocalnetHandle) -> None:
+    """btcli's default: the staking extrinsic is encrypted for MevShield.NextKey and unshielded by the author."""
+    hotkey = validator(2)
+    fund(demo_net, coldkey(cli), 100)
+    flags = ("--no-prompt", "--unsafe", "--include-hotkeys", hotkey, "--netuid", "2")
+    before = _stake_alpha(demo_net, hotkey, coldkey(cli), 2)
+    added = cli.run("stake", "add", "--amount", "10", *flags)
+    assert added.returncode == 0 and "Stake added to netuid: 2" in added.stdout, (added.stdout, added.stderr)
+    assert "MEV" not in added.stderr, added.stderr
+    stake = _stake_alpha(demo_net, hotkey, coldkey(cli), 2)
+    assert stake - before > 10 * RAO
+    _assert_last_stake_was_shielded(demo_net, coldkey(cli), "add_stake")
+    removed = cli.run("stake", "remove", "--amount", "5", *flags)
+    assert removed.returncode == 0 and "Unstaking operations completed" in removed.stdout, (removed.stdout,
+                                                                                             removed.stderr)
+    after = _stake_alpha(demo_net, hotkey, coldkey(cli), 2)
+    assert stake - after >= 5 * RAO - RAO // 1000
+    _assert_last_stake_was_shielded(demo_net, coldkey(cli), "remove_stake")
+
+
+def _assert_last_stake_was_shielded(handle: LocalnetHandle, ck: str, call: str) -> None:
+    """The newest block with `call` signed by `ck` has a MevShield.submit_encrypted of `ck` right before it."""
+    from substrateinterface import SubstrateInterface
+
+    substrate = SubstrateInterface(url=handle.url)
+    try:
+        block_hash = substrate.get_chain_head()
+        for _ in range(20):
+            block = substrate.get_block(block_hash)
+            xts = [x.value for x in block["extrinsics"]]
+            for i, xt in enumerate(xts):
+                if xt.get("address") == ck and xt["call"]["call_function"].startswith(call):
+                    assert i > 0 and xts[i - 1]["call"]["call_function"] == "submit_encrypted", xts[i - 1]
+                    assert xts[i - 1]["address"] == ck
+                    return
+            block_hash = block["header"]["parentHash"]
+    finally:
+        substrate.close()
+    raise AssertionError(f"no {call} by {ck} in the last 20 blocks")
+
+
 def test_btcli_subnets_register(cli: Btcli, demo_net: LocalnetHandle) -> None:
     fund(demo_net, coldkey(cli), 100)
     result = cli.run("subnets", "register", "--netuid", "2", "--no-prompt")

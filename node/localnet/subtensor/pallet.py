@@ -20,6 +20,7 @@ from node.localnet.subtensor.apis import register_apis
 from node.localnet.subtensor.coldkey_swap import ColdkeySwapCalls
 from node.localnet.subtensor.context import Ctx, err
 from node.localnet.subtensor.ledger import Ledger
+from node.localnet.subtensor.mevshield import MevShield
 from node.localnet.subtensor.scenario import DEMO_SCENARIO, build_scenario, load_scenario
 from node.localnet.subtensor.simulation import WeightSimulator
 
@@ -221,6 +222,7 @@ def install(runtime: Runtime) -> None:
     runtime.add_pallet(SubtensorModule(runtime))
     runtime.add_pallet(Swap(runtime))
     runtime.add_pallet(AdminUtils(runtime))
+    runtime.add_pallet(MevShield(runtime))
     _register_apis(runtime)
 
 
@@ -242,6 +244,7 @@ def installer(scenario: Any) -> Callable[[Runtime], None]:
         runtime.add_pallet(SubtensorModule(runtime, sc))
         runtime.add_pallet(Swap(runtime))
         runtime.add_pallet(AdminUtils(runtime))
+        runtime.add_pallet(MevShield(runtime))
         _register_apis(runtime)
 
     return install_with_scenario
