@@ -264,6 +264,7 @@ class BlockProduction:
         except InvalidTransaction as exc:
             log.info("unshielded transaction 0x%s not included: %s", inner.hash.hex(), exc.data)
             return
+        self.pool.remove(inner.hash)  # back in the pool after a reorg retracted it: included here instead
         self.runtime.apply_extrinsic(state, inner, len(body), block)
         body.append(inner.raw)
         included.append(inner.hash)

@@ -28,7 +28,7 @@ SCENARIO = Scenario(seed="mevshield", tempo=50, subnets=(
 
 @pytest.fixture(scope="module")
 def net() -> Iterator[LocalnetHandle]:
-    handle = start_localnet(None, config=ServerConfig(port=0), scenario=SCENARIO, heartbeat=None)
+    handle = start_localnet(None, config=ServerConfig(port=0), scenario=SCENARIO, heartbeat=None, finality_lag=2)
     handle.chain.produce_blocks(2)  # keys announced in blocks 1 and 2: NextKey is set from block 2 on
     yield handle
     handle.stop()
@@ -154,3 +154,19 @@ def test_store_encrypted_call_dispatches_next_block(net: LocalnetHandle, substra
     assert ("MevShield.ExtrinsicDispatched" in names and "SubtensorModule.StakeAdded" in names), names
     assert [a for _, name, a in events if name == "MevShield.ExtrinsicDispatched"] == [{"index": index}]
     assert stake(substrate, charlie) > before
+
+
+def test_reorg_includes_the_shielded_stake_once(net: LocalnetHandle, substrate: SubstrateInterface) -> None:
+    """Wrapper and inner extrinsic go back to the pool; the new branch (same author keys) includes each once."""
+    dave = Keypair.create_from_uri("//Dave", ss58_format=42)
+    nonce, before = substrate.get_account_nonce(dave.ss58_address), stake(substrate, dave)
+    inner, _, receipt = shielded_stake(substrate, dave, 4 * TAO)
+    assert receipt.is_success
+    staked = stake(substrate, dave) - before
+    result = net.chain.reorg(1)  # type: ignore[attr-defined]
+    new_block = substrate.get_block("0x" + result.enacted[0].hex())
+    hashes = [x.extrinsic_hash.hex() for x in new_block["extrinsics"]]
+    assert hashes.count(inner.extrinsic_hash.hex()) == 1
+    assert hashes.index(inner.extrinsic_hash.hex()) == hashes.index(receipt.extrinsic_hash.removeprefix("0x")) + 1
+    assert substrate.get_account_nonce(dave.ss58_address) == nonce + 2
+    assert stake(substrate, dave) - before == staked
