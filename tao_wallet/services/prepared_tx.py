@@ -72,11 +72,19 @@ def preview_call(chain: ChainService, signer_key: bytes, call: bytes, *, action:
 
 def send_prepared(runner: TxRunner, prepared: PreparedTx, signer: ExternalSigner, *,
                   on_status: Callable[[TxStatusView], None] | None = None,
-                  wait_for: str = "finalized") -> TxStatusView:
-    """Sign with `signer` (must be the previewed signer) and follow to `wait_for`."""
+                  wait_for: str = "finalized", mev_shield: bool = False) -> TxStatusView:
+    """Sign with `signer` (must be the previewed signer) and follow to `wait_for`.
+
+    `mev_shield` submits it encrypted through the chain's MevShield (tao_wallet.services.mev_shield).
+    """
     if signer.public_key != prepared.signer_key:
         raise WalletError("wrong_signer", "the unlocked key is not the signer of this transaction")
-    view = runner.sign_and_submit(prepared.call, signer, on_status=on_status, wait_for=wait_for)
+    if mev_shield:
+        from tao_wallet.services.mev_shield import sign_and_submit_shielded
+
+        view = sign_and_submit_shielded(runner, prepared.call, signer, on_status=on_status, wait_for=wait_for)
+    else:
+        view = runner.sign_and_submit(prepared.call, signer, on_status=on_status, wait_for=wait_for)
     return with_advice(view)
 
 

@@ -98,3 +98,15 @@ def test_stale_key_wrapper_is_not_included(net: LocalnetHandle, runner: TxRunner
     assert client.account(dave.public_key).nonce == nonce
     monkeypatch.undo()
     assert sign_and_submit_shielded(runner, add_stake(runner, 3 * TAO), dave).success is True
+
+
+def test_send_prepared_with_mev_shield(net: LocalnetHandle, runner: TxRunner) -> None:
+    """The staking services' preview -> send path, with MEV protection on."""
+    from tao_wallet.services.prepared_tx import preview_call, send_prepared
+
+    charlie = signer("//Charlie")
+    prepared = preview_call(runner.chain, charlie.public_key, add_stake(runner, 4 * TAO), action="Stake",
+                            destination="netuid 1")
+    view = send_prepared(runner, prepared, charlie, wait_for="in_block", mev_shield=True)
+    assert view.success is True and "via MEV Shield" in view.detail, view
+    assert any(e.name == "StakeAdded" for e in view.events)
