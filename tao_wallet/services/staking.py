@@ -292,9 +292,11 @@ class StakingService:
             quote=quote, details=(("Position", _alpha(rao_to_tao(held))), *rows), warnings=warnings)
 
     def send(self, prepared: PreparedTx, signer: ExternalSigner, *,
-             on_status: Callable[[TxStatusView], None] | None = None, wait_for: str = "finalized") -> TxStatusView:
-        """Sign and submit a prepared staking transaction."""
-        return send_prepared(self.runner, prepared, signer, on_status=on_status, wait_for=wait_for)
+             on_status: Callable[[TxStatusView], None] | None = None, wait_for: str = "finalized",
+             mev_shield: bool = False) -> TxStatusView:
+        """Sign and submit a prepared staking transaction (`mev_shield`: encrypted through MevShield)."""
+        return send_prepared(self.runner, prepared, signer, on_status=on_status, wait_for=wait_for,
+                             mev_shield=mev_shield)
 
     # --- helpers ------------------------------------------------------------------------------------
 

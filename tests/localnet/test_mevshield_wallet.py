@@ -110,3 +110,16 @@ def test_send_prepared_with_mev_shield(net: LocalnetHandle, runner: TxRunner) ->
     view = send_prepared(runner, prepared, charlie, wait_for="in_block", mev_shield=True)
     assert view.success is True and "via MEV Shield" in view.detail, view
     assert any(e.name == "StakeAdded" for e in view.events)
+
+
+def test_staking_service_send_with_mev_shield(net: LocalnetHandle, runner: TxRunner) -> None:
+    """StakingService.prepare_stake -> send(mev_shield=True): the staking screen's path, shielded."""
+    from tao_wallet.services.chain import encode_address
+    from tao_wallet.services.staking import StakingService
+
+    alice = signer("//Alice")
+    service = StakingService(runner.chain, runner)
+    prepared = service.prepare_stake(encode_address(alice.public_key), encode_address(HOTKEY), 1, "0.5",
+                                     tolerance_pct=None)
+    view = service.send(prepared, alice, wait_for="in_block", mev_shield=True)
+    assert view.success is True and "via MEV Shield" in view.detail, view
