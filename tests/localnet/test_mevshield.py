@@ -20,6 +20,7 @@ from node.localnet.hashing import blake2_256, compact, twox128
 from node.localnet.rpc.embedded import LocalnetHandle, start_localnet
 from node.localnet.rpc.server import ServerConfig
 from node.localnet.subtensor.scenario import Scenario, SubnetSpec
+from node.localnet.subtensor.shield_crypto import KEY_PERIOD
 
 TAO = 10**9
 SCENARIO = Scenario(seed="mevshield", tempo=50, subnets=(
@@ -73,11 +74,14 @@ def shielded_stake(substrate: SubstrateInterface, who: Keypair, amount: int, key
     return inner, blob, substrate.submit_extrinsic(wrapper, wait_for_inclusion=wait)
 
 
-def test_keys_rotate_every_block(net: LocalnetHandle, substrate: SubstrateInterface) -> None:
-    before = {item: substrate.query("MevShield", item).value for item in ("CurrentKey", "PendingKey", "NextKey")}
+def test_keys_rotate(net: LocalnetHandle, substrate: SubstrateInterface) -> None:
+    items = ("CurrentKey", "PendingKey", "NextKey")
+    before = {item: substrate.query("MevShield", item).value for item in items}
     net.chain.produce_block()
-    after = {item: substrate.query("MevShield", item).value for item in ("CurrentKey", "PendingKey", "NextKey")}
-    assert after["PendingKey"] == before["NextKey"] and after["NextKey"] != before["NextKey"]
+    after = {item: substrate.query("MevShield", item).value for item in items}
+    assert after["PendingKey"] == before["NextKey"] and after["CurrentKey"] == before["PendingKey"]
+    net.chain.produce_blocks(KEY_PERIOD)  # the storage rotates every block, the key material every period
+    assert substrate.query("MevShield", "NextKey").value != before["NextKey"]
     assert len(next_key(substrate)) == 1184
     head = substrate.get_block_number(substrate.get_chain_head())
     assert substrate.query("MevShield", "NextKeyExpiresAt").value == head + 3
@@ -110,7 +114,7 @@ def test_garbage_and_stale_ciphertexts_change_nothing(net: LocalnetHandle, subst
         substrate.submit_extrinsic(substrate.create_signed_extrinsic(garbage, bob), wait_for_inclusion=True)
     # A blob for a key the author no longer holds as PendingKey is never included.
     stale_key = next_key(substrate)
-    net.chain.produce_blocks(2)
+    net.chain.produce_blocks(2 + 2 * KEY_PERIOD)  # past the Pending and Current keys the author accepts
     nonce, before = substrate.get_account_nonce(bob.ss58_address), stake(substrate, bob)
     inner, _, receipt = shielded_stake(substrate, bob, 3 * TAO, key=stale_key, wait=False)
     block = substrate.get_block(substrate.get_chain_head())  # instant seal: the block it would have been in
@@ -170,3 +174,16 @@ def test_reorg_includes_the_shielded_stake_once(net: LocalnetHandle, substrate: 
     assert hashes.index(inner.extrinsic_hash.hex()) == hashes.index(receipt.extrinsic_hash.removeprefix("0x")) + 1
     assert substrate.get_account_nonce(dave.ss58_address) == nonce + 2
     assert stake(substrate, dave) - before == staked
+
+
+def test_a_block_sealed_between_key_read_and_submit_is_tolerated(net: LocalnetHandle,
+                                                                 substrate: SubstrateInterface) -> None:
+    """The localnet seals blocks on demand: a client that read NextKey one block ago still gets in."""
+    charlie = Keypair.create_from_uri("//Charlie", ss58_format=42)
+    for _ in range(KEY_PERIOD):  # whatever the position in the key period
+        key = next_key(substrate)
+        net.chain.produce_block()
+        _inner, _blob, receipt = shielded_stake(substrate, charlie, TAO, key=key)
+        assert receipt.is_success, receipt.error_message
+        events = block_events(substrate, receipt.block_hash)
+        assert "SubtensorModule.StakeAdded" in [n for i, n, _ in events if i == receipt.extrinsic_idx + 1]

@@ -17,6 +17,7 @@ from node.client.extrinsic import CryptoScheme, ExternalSigner, extrinsic_hash
 from node.localnet.rpc.embedded import LocalnetHandle, start_localnet
 from node.localnet.rpc.server import ServerConfig
 from node.localnet.subtensor.scenario import Scenario, SubnetSpec
+from node.localnet.subtensor.shield_crypto import KEY_PERIOD
 from tao_wallet.services.chain import ChainService
 from tao_wallet.services.mev_shield import mev_shield_available, sign_and_submit_shielded
 from tao_wallet.services.pending import PendingStore
@@ -89,7 +90,7 @@ def test_stale_key_wrapper_is_not_included(net: LocalnetHandle, runner: TxRunner
 
     client = runner.chain.client
     stale = mev_shield.next_key(client)
-    net.chain.produce_blocks(2)
+    net.chain.produce_blocks(2 + 2 * KEY_PERIOD)  # past the Pending and Current keys the author accepts
     monkeypatch.setattr(mev_shield, "next_key", lambda c: stale)
     dave = signer("//Dave")
     nonce = client.account(dave.public_key).nonce

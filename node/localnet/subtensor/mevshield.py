@@ -150,8 +150,8 @@ class MevShield(Pallet):
         submission, or its plaintext does not decrypt or decode: the wrapper is still included).
 
         Raises:
-            InvalidTransaction: the blob names a key other than the PendingKey: the author does not
-                include the wrapper (subtensor's proposer skips it).
+            InvalidTransaction: the blob names a key other than the PendingKey (or, on the localnet, the
+                CurrentKey): the author does not include the wrapper (subtensor's proposer skips it).
         """
         if xt.call.pallet != "MevShield" or xt.call.name != "submit_encrypted" or not xt.signed:
             return None
@@ -159,8 +159,13 @@ class MevShield(Pallet):
         blob = parse_blob(xt.call_bytes[off:off + length])
         if blob is None:
             raise InvalidTransaction.custom(FAILED_SHIELDED_TX_PARSING)
-        key = self._author_key(state, self._get_key(state, "PendingKey"), number)
-        if key is None or key.key_hash != blob.key_hash:
+        # The chain's author takes only the PendingKey. The localnet also takes the CurrentKey (one block
+        # older): it seals blocks on demand and on an idle heartbeat, so a block can land between a client
+        # reading NextKey and submitting, which on a 12 s chain practically never happens.
+        key = next((k for k in (self._author_key(state, self._get_key(state, item), number)
+                                for item in ("PendingKey", "CurrentKey"))
+                    if k is not None and k.key_hash == blob.key_hash), None)
+        if key is None:
             raise InvalidTransaction.invalid("Stale")
         plaintext = key.decrypt(blob)
         if not plaintext:

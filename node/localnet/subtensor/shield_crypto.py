@@ -28,6 +28,10 @@ KEM_CT_LEN = 1088
 """ML-KEM-768 ciphertext length."""
 NONCE_LEN = 24
 KEY_HASH_LEN = 16
+KEY_PERIOD = 4
+"""Blocks an author key lasts. The chain draws a fresh key every block; pure-Python ML-KEM key generation
+costs ~4 ms, a fifth of a demo block, so the localnet draws one every KEY_PERIOD blocks (the storage still
+rotates Current <- Pending <- Next every block)."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,12 @@ class AuthorKeyring:
 
     def key(self, genesis_hash: bytes, number: int) -> AuthorKey:
         """The key the author announces in block `number` of the chain with `genesis_hash`."""
-        slot = (bytes(genesis_hash), int(number))
+        period = int(number) // KEY_PERIOD
+        slot = (bytes(genesis_hash), period)
         key = self._cache.get(slot)
         if key is None:
-            seed = blake2_256(b"tao-wallet-localnet/mev-shield/d" + slot[0] + struct.pack("<Q", number))
-            seed += blake2_256(b"tao-wallet-localnet/mev-shield/z" + slot[0] + struct.pack("<Q", number))
+            seed = blake2_256(b"tao-wallet-localnet/mev-shield/d" + slot[0] + struct.pack("<Q", period))
+            seed += blake2_256(b"tao-wallet-localnet/mev-shield/z" + slot[0] + struct.pack("<Q", period))
             enc, dec = ML_KEM_768.key_derive(seed)
             key = AuthorKey(enc, dec)
             self._cache[slot] = key
