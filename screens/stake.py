@@ -24,6 +24,9 @@ ACTIONS = [("Stake TAO", "stake"), ("Unstake", "unstake"),
            ("Swap to another subnet", "swap"), ("Transfer to another coldkey", "transfer")]
 HOTKEY_ONLY = ("unstake_all", "unstake_all_alpha")
 """Actions on every subnet of the hotkey: no netuid or amount."""
+MEV_CHECKING = "MEV protection (asking the chain...)"
+MEV_AVAILABLE = "MEV protection (encrypted for the next block author)"
+MEV_UNAVAILABLE = "MEV protection (this chain offers none)"
 
 
 class StakeScreen(TxFlow):
@@ -57,6 +60,7 @@ class StakeScreen(TxFlow):
                 yield Input("0.5", placeholder="tolerance %", id="tolerance")
                 yield Checkbox("allow partial fill", id="partial")
                 yield Checkbox("no limit (market order)", id="no-limit")
+            yield Checkbox(MEV_CHECKING, value=False, id="mev", disabled=True)
             yield Input(placeholder="wallet password (empty if unencrypted)", password=True, id="password")
             yield Static("", id="quote", markup=False)
             yield Static("", id="error", markup=False)
@@ -66,6 +70,7 @@ class StakeScreen(TxFlow):
     def on_mount(self) -> None:
         self._show_fields(self._action)
         self.show_error("")
+        self._mev_worker()
         if self._hotkey and self._netuid is not None:
             self.query_one("#amount", Input).focus()  # opened from a validator/position: type the amount
 
@@ -140,12 +145,36 @@ class StakeScreen(TxFlow):
                     f"price impact {quote.price_impact_pct}%, pool fee {quote.swap_fee}")
         self.app.call_from_thread(self.query_one("#quote", Static).update, text)
 
+    @work(thread=True, exclusive=True, group="mev", exit_on_error=False)
+    def _mev_worker(self) -> None:
+        """MEV protection defaults to on when the chain offers MevShield, as in btcli and the CLI."""
+        try:
+            available = self.session.staking.mev_shield_available()
+        except WalletError:
+            available = False
+        self.app.call_from_thread(self._mev_known, available)
+
+    def _mev_known(self, available: bool) -> None:
+        box = self.query_one("#mev", Checkbox)
+        box.label = MEV_AVAILABLE if available else MEV_UNAVAILABLE
+        box.value = available
+        box.disabled = False
+
+    def _mev_requested(self) -> bool | None:
+        """The user's choice, or None (the chain's default) while the check has not answered yet."""
+        box = self.query_one("#mev", Checkbox)
+        return None if box.disabled else bool(box.value)
+
     @on(Button.Pressed, "#preview")
     def _preview(self) -> None:
         action = str(self.query_one("#action", Select).value)
         self.start_tx(dict(ACTIONS_TITLES)[action], lambda: self._prepare(action), self._send)
 
     def _prepare(self, action: str) -> Any:
+        on = self.session.staking.mev_protection(self._mev_requested())
+        return self.session.staking.with_mev_protection(self._prepare_call(action), on)
+
+    def _prepare_call(self, action: str) -> Any:
         s = self.session.staking
         coldkey = self.session.coldkey_address(self.wallet)
         hotkey, amount = self._value("hotkey"), self._value("amount") or None

@@ -27,7 +27,7 @@ def preview_lines(preview: TxPreviewView | TransferPreview) -> list[str]:
     else:
         rows = [preview.action, f"Network:     {preview.network}", f"Signer:      {preview.signer}",
                 f"Destination: {preview.destination}"]
-        rows += [f"{label + ':':<13}{value}" for label, value in preview.details]
+        rows += [f"{(label + ':').ljust(12)} {value}" for label, value in preview.details]
     rows += [f"Fee:         {_tao(preview.fee)} (from the chain)", f"Call:        {preview.call}"]
     rows += [f"Warning:     {w}" for w in preview.warnings]
     return rows

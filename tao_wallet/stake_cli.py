@@ -60,6 +60,13 @@ def _limit_options(func: F) -> F:
     return func
 
 
+def _mev_option(func: F) -> F:
+    return click.option(
+        "--mev-protection/--no-mev-protection", "mev_protection", default=None,
+        help="Encrypt the call for the next block author (MevShield) so nobody sees it before it is in a "
+             "block. Default: on when the chain offers MevShield, else off.")(func)
+
+
 def _tolerance(tolerance: str, no_limit: bool) -> Decimal | None:
     from tao_wallet.services.quotes import parse_tolerance
 
@@ -72,7 +79,7 @@ def show_preview(preview: TxPreviewView) -> None:
 
     lines = [f"{preview.action}", f"  Network:     {preview.network}", f"  Signer:      {preview.signer}",
              f"  Destination: {preview.destination}"]
-    lines += [f"  {label + ':':<13}{value}" for label, value in preview.details]
+    lines += [f"  {(label + ':').ljust(12)} {value}" for label, value in preview.details]
     lines += [f"  Fee:         {format_tao(preview.fee)} (from the chain)", f"  Call:        {preview.call}"]
     lines += [f"  Warning:     {w}" for w in preview.warnings]
     click.echo("\n".join(lines), err=True)
@@ -104,7 +111,8 @@ def _execute(ctx: _Ctx, service: Any, prepared: Any, *, dry_run: bool, no_prompt
              password_file: Path | None, wait_for: str, as_json: bool) -> None:
     if dry_run:
         if as_json:
-            echo_json({"dry_run": True, "preview": asdict(prepared.preview)})
+            echo_json({"dry_run": True, "preview": asdict(prepared.preview),
+                       "mev_protection": bool(getattr(prepared, "mev_shield", False))})
         else:
             show_preview(prepared.preview)
             click.echo("Dry run: nothing was signed or sent.", err=True)
@@ -132,19 +140,27 @@ def _staking(ctx: _Ctx) -> Any:
     return StakingService(ctx.chain)
 
 
+def _execute_staking(ctx: _Ctx, service: Any, prepare: Callable[[], Any], kw: dict[str, Any]) -> None:
+    """Decide MEV protection first (an explicit request the chain cannot honour fails before anything
+    else), then preview (with the protection line) and send as `_execute` does."""
+    on = service.mev_protection(kw.pop("mev_protection"))
+    _execute(ctx, service, service.with_mev_protection(prepare(), on), **kw)
+
+
 @stake_group.command("add")
 @click.option("--hotkey", "--include-hotkeys", required=True, help="Validator hotkey (SS58, address-book or hotkey name).")
 @click.option("--netuid", type=int, required=True)
 @click.option("--amount", required=True, help="TAO to stake (up to 9 decimals).")
 @_limit_options
+@_mev_option
 @_tx_options
 def stake_add(hotkey: str, netuid: int, amount: str, tolerance: str, partial: bool, no_limit: bool, **kw: Any) -> None:
     """Stake TAO on (hotkey, netuid) with a live quote and a limit price."""
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
-    prepared = service.prepare_stake(ctx.coldkey, ctx.hotkey(hotkey), netuid, amount,
-                                     tolerance_pct=_tolerance(tolerance, no_limit), allow_partial=partial)
-    _execute(ctx, service, prepared, **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_stake(
+        ctx.coldkey, ctx.hotkey(hotkey), netuid, amount, tolerance_pct=_tolerance(tolerance, no_limit),
+        allow_partial=partial), kw)
 
 
 @stake_group.command("remove")
@@ -153,6 +169,7 @@ def stake_add(hotkey: str, netuid: int, amount: str, tolerance: str, partial: bo
 @click.option("--amount", default=None, help="Alpha to unstake (default with --all: the whole position).")
 @click.option("--all", "unstake_all", is_flag=True, help="Unstake the whole position.")
 @_limit_options
+@_mev_option
 @_tx_options
 def stake_remove(hotkey: str, netuid: int, amount: str | None, unstake_all: bool, tolerance: str, partial: bool,
                  no_limit: bool, **kw: Any) -> None:
@@ -161,19 +178,20 @@ def stake_remove(hotkey: str, netuid: int, amount: str | None, unstake_all: bool
         raise WalletError("invalid_amount", "give --amount (alpha) or --all")
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
-    prepared = service.prepare_unstake(ctx.coldkey, ctx.hotkey(hotkey), netuid, amount,
-                                       tolerance_pct=_tolerance(tolerance, no_limit), allow_partial=partial)
-    _execute(ctx, service, prepared, **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_unstake(
+        ctx.coldkey, ctx.hotkey(hotkey), netuid, amount, tolerance_pct=_tolerance(tolerance, no_limit),
+        allow_partial=partial), kw)
 
 
 @stake_group.command("unstake-all")
 @click.option("--hotkey", required=True)
+@_mev_option
 @_tx_options
 def stake_unstake_all(hotkey: str, **kw: Any) -> None:
     """Unstake everything from a hotkey on every subnet."""
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
-    _execute(ctx, service, service.prepare_unstake_all(ctx.coldkey, ctx.hotkey(hotkey)), **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_unstake_all(ctx.coldkey, ctx.hotkey(hotkey)), kw)
 
 
 @stake_group.command("remove-full")
@@ -182,24 +200,25 @@ def stake_unstake_all(hotkey: str, **kw: Any) -> None:
 @click.option("--tolerance", default="0.5", show_default=True,
               help="Slippage tolerance in percent: the limit price sent to the chain (all or nothing).")
 @click.option("--no-limit", is_flag=True, help="Market order (no limit price): not safe.")
+@_mev_option
 @_tx_options
 def stake_remove_full(hotkey: str, netuid: int, tolerance: str, no_limit: bool, **kw: Any) -> None:
     """Unstake a whole position (remove_stake_full_limit): everything held when it executes, with a limit price."""
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
-    prepared = service.prepare_unstake_full(ctx.coldkey, ctx.hotkey(hotkey), netuid,
-                                            tolerance_pct=_tolerance(tolerance, no_limit))
-    _execute(ctx, service, prepared, **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_unstake_full(
+        ctx.coldkey, ctx.hotkey(hotkey), netuid, tolerance_pct=_tolerance(tolerance, no_limit)), kw)
 
 
 @stake_group.command("unstake-all-alpha")
 @click.option("--hotkey", required=True)
+@_mev_option
 @_tx_options
 def stake_unstake_all_alpha(hotkey: str, **kw: Any) -> None:
     """Sell a hotkey's alpha on every subnet and restake the TAO on root (subnet 0)."""
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
-    _execute(ctx, service, service.prepare_unstake_all_alpha(ctx.coldkey, ctx.hotkey(hotkey)), **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_unstake_all_alpha(ctx.coldkey, ctx.hotkey(hotkey)), kw)
 
 
 @stake_group.command("move")
@@ -208,15 +227,15 @@ def stake_unstake_all_alpha(hotkey: str, **kw: Any) -> None:
 @click.option("--origin-netuid", type=int, required=True)
 @click.option("--dest-netuid", type=int, required=True)
 @click.option("--amount", default=None, help="Alpha to move (default: the whole position).")
+@_mev_option
 @_tx_options
 def stake_move(origin_hotkey: str, dest_hotkey: str, origin_netuid: int, dest_netuid: int, amount: str | None,
                **kw: Any) -> None:
     """Move stake to another hotkey (and subnet), same coldkey."""
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
-    prepared = service.prepare_move(ctx.coldkey, ctx.hotkey(origin_hotkey), ctx.hotkey(dest_hotkey), origin_netuid,
-                                    dest_netuid, amount)
-    _execute(ctx, service, prepared, **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_move(
+        ctx.coldkey, ctx.hotkey(origin_hotkey), ctx.hotkey(dest_hotkey), origin_netuid, dest_netuid, amount), kw)
 
 
 @stake_group.command("swap")
@@ -225,15 +244,16 @@ def stake_move(origin_hotkey: str, dest_hotkey: str, origin_netuid: int, dest_ne
 @click.option("--dest-netuid", type=int, required=True)
 @click.option("--amount", default=None, help="Alpha to swap (default: the whole position).")
 @_limit_options
+@_mev_option
 @_tx_options
 def stake_swap(hotkey: str, origin_netuid: int, dest_netuid: int, amount: str | None, tolerance: str, partial: bool,
                no_limit: bool, **kw: Any) -> None:
     """Swap stake between subnets on the same hotkey."""
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
-    prepared = service.prepare_swap(ctx.coldkey, ctx.hotkey(hotkey), origin_netuid, dest_netuid, amount,
-                                    tolerance_pct=_tolerance(tolerance, no_limit), allow_partial=partial)
-    _execute(ctx, service, prepared, **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_swap(
+        ctx.coldkey, ctx.hotkey(hotkey), origin_netuid, dest_netuid, amount,
+        tolerance_pct=_tolerance(tolerance, no_limit), allow_partial=partial), kw)
 
 
 @stake_group.command("transfer")
@@ -242,6 +262,7 @@ def stake_swap(hotkey: str, origin_netuid: int, dest_netuid: int, amount: str | 
 @click.option("--origin-netuid", type=int, required=True)
 @click.option("--dest-netuid", type=int, default=None, help="Default: the origin subnet.")
 @click.option("--amount", default=None, help="Alpha to transfer (default: the whole position).")
+@_mev_option
 @_tx_options
 def stake_transfer(dest_coldkey: str, hotkey: str, origin_netuid: int, dest_netuid: int | None, amount: str | None,
                    **kw: Any) -> None:
@@ -252,9 +273,9 @@ def stake_transfer(dest_coldkey: str, hotkey: str, origin_netuid: int, dest_netu
     ctx = _Ctx(kw.pop("wallet_path"), kw.pop("wallet_name"), kw.pop("network"))
     service = _staking(ctx)
     dest = encode_address(AddressBook().resolve(dest_coldkey)[0])
-    prepared = service.prepare_transfer(ctx.coldkey, dest, ctx.hotkey(hotkey), origin_netuid,
-                                        origin_netuid if dest_netuid is None else dest_netuid, amount)
-    _execute(ctx, service, prepared, **kw)
+    _execute_staking(ctx, service, lambda: service.prepare_transfer(
+        ctx.coldkey, dest, ctx.hotkey(hotkey), origin_netuid,
+        origin_netuid if dest_netuid is None else dest_netuid, amount), kw)
 
 
 @stake_group.command("list")

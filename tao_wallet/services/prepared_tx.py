@@ -26,6 +26,18 @@ class PreparedTx:
     preview: TxPreviewView
     signer_key: bytes
     call: bytes
+    mev_shield: bool = False
+    """Send it encrypted through MevShield (set with `with_mev_protection`, so the preview says so)."""
+
+
+MEV_LABEL = "MEV protection"
+MEV_ON = "on (encrypted for the next block author)"
+
+
+def with_mev_protection(prepared: PreparedTx, on: bool) -> PreparedTx:
+    """`prepared` to be sent with (or without) MEV protection, with a preview row saying which."""
+    details = (*prepared.preview.details, (MEV_LABEL, MEV_ON if on else "off"))
+    return replace(prepared, preview=replace(prepared.preview, details=details), mev_shield=on)
 
 
 def account_arg(key: bytes) -> str:
@@ -75,11 +87,12 @@ def send_prepared(runner: TxRunner, prepared: PreparedTx, signer: ExternalSigner
                   wait_for: str = "finalized", mev_shield: bool = False) -> TxStatusView:
     """Sign with `signer` (must be the previewed signer) and follow to `wait_for`.
 
-    `mev_shield` submits it encrypted through the chain's MevShield (tao_wallet.services.mev_shield).
+    `mev_shield` (or `prepared.mev_shield`) submits it encrypted through the chain's MevShield
+    (tao_wallet.services.mev_shield).
     """
     if signer.public_key != prepared.signer_key:
         raise WalletError("wrong_signer", "the unlocked key is not the signer of this transaction")
-    if mev_shield:
+    if mev_shield or prepared.mev_shield:
         from tao_wallet.services.mev_shield import sign_and_submit_shielded
 
         view = sign_and_submit_shielded(runner, prepared.call, signer, on_status=on_status, wait_for=wait_for)

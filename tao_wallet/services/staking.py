@@ -30,6 +30,7 @@ from tao_wallet.services.prepared_tx import (
     decimal_text,
     preview_call,
     send_prepared,
+    with_mev_protection,
 )
 from tao_wallet.services.quotes import DEFAULT_TOLERANCE, QuoteService
 from tao_wallet.services.runtime_api import acct, num, u16
@@ -297,6 +298,37 @@ class StakingService:
         """Sign and submit a prepared staking transaction (`mev_shield`: encrypted through MevShield)."""
         return send_prepared(self.runner, prepared, signer, on_status=on_status, wait_for=wait_for,
                              mev_shield=mev_shield)
+
+    def mev_shield_available(self) -> bool:
+        """Whether this chain offers MEV protection now (a MevShield.NextKey to encrypt for)."""
+        from tao_wallet.services.mev_shield import mev_shield_available
+
+        with chain_errors():
+            client = self.chain.client
+        return mev_shield_available(client)
+
+    def mev_protection(self, requested: bool | None) -> bool:
+        """Whether to send protected: as btcli, on by default when the chain offers MevShield.
+
+        Args:
+            requested: True/False when the user chose, None for the default.
+
+        Raises:
+            WalletError: ``mev_shield_unavailable`` when protection is requested but the chain offers none.
+        """
+        if requested is False:
+            return False
+        available = self.mev_shield_available()
+        if requested and not available:
+            raise WalletError("mev_shield_unavailable", "MEV protection was requested but this chain offers no "
+                              "MevShield key to encrypt for; nothing was signed. Send without MEV protection "
+                              "(--no-mev-protection) or use a chain with MevShield")
+        return available
+
+    @staticmethod
+    def with_mev_protection(prepared: PreparedTx, on: bool) -> PreparedTx:
+        """`prepared` marked to be sent with (or without) MEV protection; its preview says which."""
+        return with_mev_protection(prepared, on)
 
     # --- helpers ------------------------------------------------------------------------------------
 
