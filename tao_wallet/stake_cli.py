@@ -123,6 +123,8 @@ def _execute(ctx: _Ctx, service: Any, prepared: Any, *, dry_run: bool, no_prompt
     signer = signer_for(ctx.wallets, ctx.wallet_name, password_file, no_prompt)
     click.get_current_context().call_on_close(service.runner.close)
     view = service.send(prepared, signer, on_status=status_printer(as_json), wait_for=wait_for)
+    if getattr(prepared, "mev_shield", False) and not as_json:  # JSON carries it in "detail"
+        click.echo(f"MEV protection: {view.detail}", err=True)
     report_status(view, as_json)
 
 

@@ -52,6 +52,15 @@ async def test_stake_with_mev_protection_on(url: str, tmp_path: Path) -> None:
         await wait_for(pilot, lambda: not pilot.app.screen.query_one("#close").disabled)
         await press(pilot, "#close")
         await wait_for(pilot, lambda: pilot.app.screen is screen)
+        # switched off: the preview says so (cancelled: nothing more is signed)
+        box.value = False
+        await pilot.pause()
+        await press(pilot, "#preview")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TxPreviewModal))
+        body = str(pilot.app.screen.query_one("#preview-body", Static).render())
+        assert "MEV protection: off" in body and MEV_ON not in body
+        await press(pilot, "#cancel")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
     assert session.staking.stake_alpha(acc.public_key, decode_address(validator(1)), 1) > 0
     assert session.chain.client.account(acc.public_key).nonce == 2  # the wrapper and the protected call
     session.close()

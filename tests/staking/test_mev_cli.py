@@ -69,6 +69,11 @@ def test_stake_add_protected_by_default(wallet: Account, url: str, chain: ChainS
     assert chain.account(wallet.public_key).nonce == 2  # wrapper (nonce 0) + the protected call (nonce 1)
     before, call = calls_around(chain, view["block_hash"], view["tx_hash"])
     assert (before, call) == ("MevShield.submit_encrypted", "SubtensorModule.add_stake_limit")
+    text = run("stake", "remove", "-w", "mev", "--hotkey", validator(1), "--netuid", "1", "--all",
+               "--tolerance", "10", "--no-prompt", "--wait-for", "in_block", "--network", url)
+    assert text.code == 0, text.stderr
+    assert ON_LINE in text.stderr and "via MEV Shield" in text.stderr and "Success: in block" in text.stdout
+    assert chain.account(wallet.public_key).nonce == 4
 
 
 def test_no_mev_protection_sends_a_plain_call(wallet: Account, url: str, chain: ChainService) -> None:
