@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from node.metadata_reader import MetadataFormatError, MetadataReader
 from node.scale_compact import decode_compact, encode_compact
+
+__all__ = ["MetadataFormatError", "metadata_version", "unwrap_metadata", "v14_from_v15"]
 
 MAGIC = b"meta"
 V14 = 14
 V15 = 15
-
-
-class MetadataFormatError(ValueError):
-    """The bytes are not V15 (or V14) `RuntimeMetadataPrefixed` this module can walk."""
 
 
 @dataclass(frozen=True)
@@ -37,93 +36,15 @@ class _ExtrinsicV15:
     """The encoded `Vec<SignedExtensionMetadata>` (same encoding in V14 and V15)."""
 
 
-class _Reader:
-    """A cursor over SCALE bytes that skips the metadata's building blocks."""
-
-    def __init__(self, data: bytes, pos: int) -> None:
-        self.data = data
-        self.pos = pos
-
-    def compact(self) -> int:
-        try:
-            value, self.pos = decode_compact(self.data, self.pos, canonical=False)
-        except (ValueError, IndexError) as exc:
-            raise MetadataFormatError(f"bad compact at byte {self.pos}: {exc}") from None
-        return value
-
-    def byte(self) -> int:
-        return self.take(1)[0]
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > len(self.data):
-            raise MetadataFormatError("metadata ends early")
-        self.pos += n
-        return self.data[self.pos - n : self.pos]
-
-    def string(self) -> str:
-        try:
-            return self.take(self.compact()).decode()
-        except UnicodeDecodeError:
-            raise MetadataFormatError(f"bad string before byte {self.pos}") from None
-
-    def strings(self) -> tuple[str, ...]:
-        return tuple(self.string() for _ in range(self.compact()))
-
-    def optional(self) -> bool:
-        flag = self.byte()
-        if flag > 1:
-            raise MetadataFormatError(f"bad Option tag {flag} at byte {self.pos - 1}")
-        return flag == 1
-
-    def field(self) -> None:
-        if self.optional():
-            self.string()
-        self.compact()
-        if self.optional():
-            self.string()
-        self.strings()
-
-    def type_def(self) -> None:
-        tag = self.byte()
-        if tag == 0:  # composite
-            for _ in range(self.compact()):
-                self.field()
-        elif tag == 1:  # variant
-            for _ in range(self.compact()):
-                self.string()
-                for _ in range(self.compact()):
-                    self.field()
-                self.byte()
-                self.strings()
-        elif tag in (2, 6):  # sequence, compact
-            self.compact()
-        elif tag == 3:  # array
-            self.take(4)
-            self.compact()
-        elif tag == 4:  # tuple
-            for _ in range(self.compact()):
-                self.compact()
-        elif tag == 5:  # primitive
-            self.byte()
-        elif tag == 7:  # bit sequence
-            self.compact()
-            self.compact()
-        else:
-            raise MetadataFormatError(f"unknown TypeDef tag {tag}")
+class _Reader(MetadataReader):
+    """The shared metadata cursor, plus the V15 parts this module walks."""
 
     def registry(self) -> dict[int, tuple[tuple[str, ...], tuple[int | None, ...]]]:
         """Walk the portable registry; returns {type id: (path, type parameter ids)}."""
         heads: dict[int, tuple[tuple[str, ...], tuple[int | None, ...]]] = {}
         for _ in range(self.compact()):
-            type_id = self.compact()
-            path = self.strings()
-            params: list[int | None] = []
-            for _ in range(self.compact()):
-                self.string()
-                params.append(self.compact() if self.optional() else None)
-            self.type_def()
-            self.strings()
-            heads[type_id] = (path, tuple(params))
+            type_id, path, params = self.type_head()
+            heads[type_id] = (path, params)
         return heads
 
     def pallet_v14_part(self) -> None:

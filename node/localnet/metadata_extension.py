@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from node.metadata_reader import MetadataReader
 from node.scale_compact import decode_compact, encode_compact
 
 BASE_SPEC_VERSION = 461
@@ -57,87 +58,18 @@ class _Layout:
     spec_version_at: int  # offset of System.Version's spec_version (u32 LE)
 
 
-class _Reader:
-    """A cursor over SCALE bytes that skips or reads the metadata's building blocks."""
+class _Reader(MetadataReader):
+    """The shared metadata cursor, raising MetadataExtensionError."""
 
     def __init__(self, data: bytes, pos: int) -> None:
-        self.data, self.pos = data, pos
-
-    def compact(self) -> int:
-        value, self.pos = decode_compact(self.data, self.pos, canonical=False)
-        return value
-
-    def byte(self) -> int:
-        if self.pos >= len(self.data):
-            raise MetadataExtensionError("metadata ends early")
-        self.pos += 1
-        return self.data[self.pos - 1]
-
-    def take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise MetadataExtensionError("metadata ends early")
-        self.pos += n
-        return self.data[self.pos - n:self.pos]
-
-    def string(self) -> str:
-        return self.take(self.compact()).decode()
-
-    def strings(self) -> tuple[str, ...]:
-        return tuple(self.string() for _ in range(self.compact()))
+        super().__init__(data, pos, MetadataExtensionError)
 
     def option(self, inner: Callable[[], object]) -> None:
-        if self.byte():
+        if self.optional():
             inner()
 
-    def field(self) -> None:
-        self.option(self.string)
-        self.compact()
-        self.option(self.string)
-        self.strings()
-
-    def type_def(self) -> None:
-        tag = self.byte()
-        if tag == 0:
-            for _ in range(self.compact()):
-                self.field()
-        elif tag == 1:
-            for _ in range(self.compact()):
-                self.string()
-                for _ in range(self.compact()):
-                    self.field()
-                self.byte()
-                self.strings()
-        elif tag in (2, 6):
-            self.compact()
-        elif tag == 3:
-            self.take(4)
-            self.compact()
-        elif tag == 4:
-            for _ in range(self.compact()):
-                self.compact()
-        elif tag == 5:
-            self.byte()
-        elif tag == 7:
-            self.compact()
-            self.compact()
-        else:
-            raise MetadataExtensionError(f"unknown TypeDef tag {tag}")
-
-    def type_head(self) -> _TypeHead:
-        type_id = self.compact()
-        path = self.strings()
-        params: list[int | None] = []
-        for _ in range(self.compact()):
-            self.string()
-            params.append(self.compact() if self.byte() else None)
-        self.type_def()
-        self.strings()
-        return _TypeHead(type_id, path, tuple(params))
-
-    def counted(self) -> tuple[int, int, int]:
-        start = self.pos
-        value = self.compact()
-        return start, self.pos, value
+    def registry_type(self) -> _TypeHead:
+        return _TypeHead(*self.type_head())
 
 
 def _walk(data: bytes) -> _Layout:
@@ -147,7 +79,7 @@ def _walk(data: bytes) -> _Layout:
     v15 = data[4] == 15
     r = _Reader(data, 5)
     types_count = r.counted()
-    types = [r.type_head() for _ in range(types_count[2])]
+    types = [r.registry_type() for _ in range(types_count[2])]
     types_end = r.pos
     entries_count: tuple[int, int, int] | None = None
     entry_ends: dict[str, int] = {}
