@@ -77,13 +77,7 @@ class _HistoricalBackend:
         return self.store.get_at(key, self.number)
 
     def keys_from(self, prefix: bytes, start: bytes | None = None) -> Iterator[bytes]:
-        cursor = start
-        while True:
-            batch = self.store.keys_at(prefix, self.number, cursor, 512)
-            yield from batch
-            if len(batch) < 512:
-                return
-            cursor = batch[-1]
+        return self.store.iter_keys_at(prefix, self.number, start)
 
 
 class Chain(Reorganisation):

@@ -72,13 +72,7 @@ class SideBackend:
         return self.store.get_at(key, self.fork)
 
     def _canonical_keys(self, prefix: bytes, start: bytes | None) -> Iterator[bytes]:
-        cursor = start
-        while True:
-            batch = self.store.keys_at(prefix, self.fork, cursor, 512)
-            yield from batch
-            if len(batch) < 512:
-                return
-            cursor = batch[-1]
+        return self.store.iter_keys_at(prefix, self.fork, start)
 
     def keys_from(self, prefix: bytes, start: bytes | None = None) -> Iterator[bytes]:
         """Keys with `prefix` in order, strictly after `start`, that exist at the side block."""

@@ -134,6 +134,17 @@ class ChainStore:
         ).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
+    def iter_keys_at(self, prefix: bytes, number: int, start: bytes | None = None,
+                     page: int = 512) -> Iterator[bytes]:
+        """Every key with `prefix` existing at block `number`, in order, after `start` (read `page` at a time)."""
+        cursor = start
+        while True:
+            batch = self.keys_at(prefix, number, cursor, page)
+            yield from batch
+            if len(batch) < page:
+                return
+            cursor = batch[-1]
+
     def keys_at(self, prefix: bytes, number: int, start: bytes | None, limit: int) -> list[bytes]:
         """Up to `limit` keys with `prefix` existing at block `number`, in order, after `start`."""
         self.check_kept(number)
