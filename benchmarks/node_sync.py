@@ -19,6 +19,7 @@ from node.light import LightSync, SyncConfig
 from node.light.chain import fetch_range
 from node.light.endpoints import EndpointPool
 from node.light.epochs import EpochWatcher
+from node.light.headers import VerifiedHeader
 from node.light.reader import VerifiedReader
 from node.light.rpc import RpcEndpoint
 from node.light.snapshot import audit
@@ -82,6 +83,30 @@ def bench_headers_and_full_sync(blocks: int, tmp: Path) -> None:
         handle.stop()
 
 
+def _time_epoch(watcher: EpochWatcher, header: VerifiedHeader, parent: VerifiedHeader,
+                rounds: int) -> tuple[dict[str, list[float]], int]:
+    """Capture, encode, decode, recompute and audit one epoch `rounds` times: seconds per stage (and
+    "total"), and the snapshot's size in bytes. Fails if the audit finds a mismatch."""
+    from node.light.snapshot import EpochSnapshot
+
+    times: dict[str, list[float]] = {"capture": [], "encode": [], "decode": [], "recompute+audit": [], "total": []}
+    blob = b""
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        snap = watcher.capture(header, parent, 1)
+        t1 = time.perf_counter()
+        blob = snap.to_blob()
+        t2 = time.perf_counter()
+        again = EpochSnapshot.from_blob(blob)
+        t3 = time.perf_counter()
+        result = audit(again, run_epoch(again.epoch_input(), "exact"))
+        t4 = time.perf_counter()
+        for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
+            times[k].append(v)
+        assert not result.mismatches, result.mismatches[:3]
+    return times, len(blob)
+
+
 def bench_big_epoch() -> None:
     handle = start_localnet(None, config=ServerConfig(port=0), installers=[installer(BIG_SUBNET)])
     try:
@@ -92,26 +117,11 @@ def bench_big_epoch() -> None:
         parent, header = fetch_range(ep, epoch_block - 1, epoch_block)
         schema = schema_for(bytes.fromhex(ep.call("state_getMetadata")[2:]))
         watcher = EpochWatcher(schema, VerifiedReader(EndpointPool([handle.url])))
-        from node.light.snapshot import EpochSnapshot
-
-        times: dict[str, list[float]] = {"capture": [], "encode": [], "decode": [], "recompute+audit": []}
-        for _ in range(10):
-            t0 = time.perf_counter()
-            snap = watcher.capture(header, parent, 1)
-            t1 = time.perf_counter()
-            blob = snap.to_blob()
-            t2 = time.perf_counter()
-            again = EpochSnapshot.from_blob(blob)
-            t3 = time.perf_counter()
-            result = audit(again, run_epoch(again.epoch_input(), "exact"))
-            t4 = time.perf_counter()
-            for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-                times[k].append(v)
-        assert not result.mismatches, result.mismatches[:3]
-        med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+        times, blob_len = _time_epoch(watcher, header, parent, 10)
+        med = {k: statistics.median(v) * 1000 for k, v in times.items() if k != "total"}
         parts = ", ".join(f"{k} {v:.0f} ms" for k, v in med.items())
         print(f"{n_uids}-uid epoch (#{epoch_block}), median of 10: {parts}; total {sum(med.values()):.0f} ms; "
-              f"snapshot {len(blob) / 1e3:.1f} kB")
+              f"snapshot {blob_len / 1e3:.1f} kB")
         ep.close()
     finally:
         handle.stop()
@@ -148,7 +158,6 @@ def bench_big_epoch_separate(tmp: Path, rounds: int = 10) -> None:
     decode + recompute + audit of one 256-uid epoch."""
     import subprocess
 
-    from node.light.snapshot import EpochSnapshot
     from node.localnet.chain import Chain
 
     db = tmp / "big-chain.sqlite"
@@ -166,21 +175,7 @@ def bench_big_epoch_separate(tmp: Path, rounds: int = 10) -> None:
         for check in (True, False):
             pool = EndpointPool([url])
             watcher = EpochWatcher(schema, VerifiedReader(pool, check_values=check))
-            times: dict[str, list[float]] = {"capture": [], "encode": [], "decode": [], "recompute+audit": [],
-                                             "total": []}
-            for _ in range(rounds):
-                t0 = time.perf_counter()
-                snap = watcher.capture(header, parent, 1)
-                t1 = time.perf_counter()
-                blob = snap.to_blob()
-                t2 = time.perf_counter()
-                again = EpochSnapshot.from_blob(blob)
-                t3 = time.perf_counter()
-                result = audit(again, run_epoch(again.epoch_input(), "exact"))
-                t4 = time.perf_counter()
-                for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
-                    times[k].append(v)
-            assert not result.mismatches, result.mismatches[:3]
+            times, _ = _time_epoch(watcher, header, parent, rounds)
             med = {k: statistics.median(v) * 1000 for k, v in times.items()}
             parts = ", ".join(f"{k} {v:.0f} ms" for k, v in med.items() if k != "total")
             how = "proofs + served values compared" if check else "proofs only"
