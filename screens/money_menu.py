@@ -76,7 +76,7 @@ class MoneyMenuScreen(Screen[None]):
             names = [(w.name + (" (watch-only)" if w.watch_only else ""), w.name)
                      for w in self.wallets.list_wallets() if w.coldkey_address]
             yield Label("Wallet")
-            yield Select(names, value=names[0][1] if names else Select.BLANK, id="wallet")
+            yield Select(names, value=names[0][1] if names else Select.NULL, id="wallet")
             with Grid(id="menu-grid"):
                 for key, title in BUTTONS:
                     yield Button(title, id=key)
@@ -130,7 +130,7 @@ class MoneyMenuScreen(Screen[None]):
 
     def _wallet(self) -> str | None:
         value = self.query_one("#wallet", Select).value
-        return None if value is Select.BLANK else str(value)
+        return None if value is Select.NULL else str(value)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -42,3 +42,23 @@ async def test_palette_opens_pending_screen(node_url: str) -> None:  # noqa: F81
         await wait_for(pilot, lambda: isinstance(app.screen, MoneyMenuScreen), 30)
         await _palette(pilot, "pending")  # from the money menu's own palette entries
         await wait_for(pilot, lambda: isinstance(app.screen, PendingScreen), 30)
+
+
+async def test_money_menu_with_no_wallet_opens_and_refuses_wallet_actions(node_url: str) -> None:  # noqa: F811
+    """A fresh install has no wallet: F4 must open (it crashed on an empty wallet Select) and say what to do."""
+    from textual.widgets import Static
+
+    root = Path(os.environ["TAO_WALLET_PATH"])
+    root.mkdir(parents=True, exist_ok=True)
+    connection = ChainConnection(NetworkProfile("direct", (node_url,)), embedded=False)
+    app = TaoWalletApp(WalletService(root), AppConfig(wallet_path=root), connection=connection)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_for(pilot, lambda: app.connection == "online", 60)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, MoneyMenuScreen), 30)
+        menu = app.screen
+        assert isinstance(menu, MoneyMenuScreen) and menu._wallet() is None
+        await pilot.press("p")  # the portfolio needs a wallet
+        await wait_for(pilot, lambda: "Create or pick a wallet first" in str(
+            menu.query_one("#error", Static).render()), 60)
+        assert app.screen is menu
